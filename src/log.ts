@@ -1,0 +1,41 @@
+import { pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger } from 'pino';
+
+export type LogFormat = 'pretty' | 'json';
+export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface LogOptions {
+  /** pino level; `silent` turns logging off. */
+  level: LevelWithSilent;
+  /** `pretty` for humans (default on a TTY), `json` for one JSON object per line. */
+  format?: LogFormat;
+  /** Where lines go: defaults to stdout (fd 1). */
+  destination?: number;
+}
+
+/** The format a terminal gets when none is asked for: pretty on a TTY, JSON lines otherwise. */
+export function defaultLogFormat(stream: { isTTY?: boolean } = process.stdout): LogFormat {
+  return stream.isTTY ? 'pretty' : 'json';
+}
+
+/**
+ * One logger for the process. JSON lines go through pino's synchronous-enough destination;
+ * pretty output goes through pino-pretty in the same thread (no worker thread to leak at exit).
+ */
+export async function createLogger(options: LogOptions): Promise<Logger> {
+  const format = options.format ?? defaultLogFormat();
+  const fd = options.destination ?? 1;
+  if (options.level === 'silent') return pino({ level: 'silent' });
+  if (format === 'pretty') {
+    const { default: pretty } = await import('pino-pretty');
+    const stream = pretty({ destination: fd, colorize: fd === 1 ? Boolean(process.stdout.isTTY) : false, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', sync: true });
+    return pino({ level: options.level }, stream);
+  }
+  return pino({ level: options.level, base: undefined }, pino.destination({ dest: fd, sync: false, minLength: 4096 }));
+}
+
+/** A logger that drops everything: the default for library use. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
