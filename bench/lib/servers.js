@@ -1,0 +1,204 @@
+// The servers under test: how to tell whether each is on the machine and how to start it alone on
+// 127.0.0.1:<port>, serving the folder of test files.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * @typedef {object} Ctx
+ * @property {string} root       the repository
+ * @property {string} benchDir   bench/
+ * @property {string} filesDir   the folder of test files
+ * @property {string} tmpDir     scratch space for this invocation
+ * @property {string} aquaBin    the aqua-serve entry point
+ */
+
+/**
+ * @typedef {object} ServerDef
+ * @property {string} id
+ * @property {string} label
+ * @property {(ctx: Ctx) => { ok: boolean, note?: string, version?: string }} detect
+ * @property {(ctx: Ctx, port: number) => { cmd: string, args: string[], env?: NodeJS.ProcessEnv }} command
+ */
+
+function quiet(cmd, args) {
+  try {
+    // Some tools (nginx -v, siege --version) print their version on stderr.
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+  } catch (err) {
+    const e = /** @type {{ stdout?: string, stderr?: string }} */ (err);
+    return `${e.stdout ?? ''}${e.stderr ?? ''}` || null;
+  }
+}
+
+function onPath(cmd) {
+  return quiet('sh', ['-c', `command -v ${cmd}`])?.trim() || null;
+}
+
+/** Resolve a bench/node_modules/.bin link to the script it points at (started with this node). */
+function peerScript(ctx, bin) {
+  const link = join(ctx.benchDir, 'node_modules', '.bin', bin);
+  return existsSync(link) ? realpathSync(link) : null;
+}
+
+function peerVersion(ctx, pkg) {
+  try {
+    return JSON.parse(readFileSync(join(ctx.benchDir, 'node_modules', pkg, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--help` of the aqua-serve entry point, read once. */
+const helpCache = new Map();
+export function aquaHelp(aquaBin) {
+  if (!helpCache.has(aquaBin)) helpCache.set(aquaBin, quiet(process.execPath, [aquaBin, '--help']) ?? '');
+  return helpCache.get(aquaBin);
+}
+
+function aquaVersion(ctx) {
+  try {
+    return JSON.parse(readFileSync(join(ctx.root, 'package.json'), 'utf8')).version;
+  } catch {
+    return undefined;
+  }
+}
+
+function nodePeer(id, pkg, bin, args) {
+  return {
+    id,
+    label: id,
+    detect: (ctx) =>
+      peerScript(ctx, bin)
+        ? { ok: true, version: peerVersion(ctx, pkg) }
+        : { ok: false, note: `${pkg} is not installed in bench/node_modules` },
+    command: (ctx, port) => ({ cmd: process.execPath, args: [peerScript(ctx, bin), ...args(ctx, port)] }),
+  };
+}
+
+function nginxConf(ctx, port) {
+  const prefix = join(ctx.tmpDir, `nginx-${port}`);
+  mkdirSync(prefix, { recursive: true });
+  const conf = join(prefix, 'nginx.conf');
+  const t = (name) => join(prefix, name);
+  writeFileSync(
+    conf,
+    `# Written by bench/run.js for one run; nothing here outlives it.
+worker_processes 1;
+${process.getuid?.() === 0 ? 'user root;' : ''}
+pid ${t('nginx.pid')};
+error_log ${t('error.log')} warn;
+worker_rlimit_nofile 20000;
+events { worker_connections 8192; }
+http {
+  types { application/octet-stream bin; text/html html; }
+  default_type application/octet-stream;
+  access_log off;
+  sendfile on;
+  tcp_nopush on;
+  keepalive_requests 1000000;
+  client_body_temp_path ${t('body')};
+  proxy_temp_path ${t('proxy')};
+  fastcgi_temp_path ${t('fastcgi')};
+  uwsgi_temp_path ${t('uwsgi')};
+  scgi_temp_path ${t('scgi')};
+  server {
+    listen 127.0.0.1:${port} backlog=4096;
+    root ${ctx.filesDir};
+    autoindex on;
+  }
+}
+`,
+  );
+  return { prefix, conf };
+}
+
+/** Python's own executable (not a pyenv shim), so the process tree is the server alone. */
+function realPython() {
+  const py = onPath('python3');
+  if (!py) return null;
+  return quiet(py, ['-c', 'import sys; print(sys.executable)'])?.trim() || null;
+}
+
+/** @type {ServerDef[]} */
+export const SERVERS = [
+  {
+    id: 'aqua-serve',
+    label: 'aqua-serve',
+    detect: (ctx) =>
+      existsSync(ctx.aquaBin) ? { ok: true, version: aquaVersion(ctx) } : { ok: false, note: `${ctx.aquaBin} not found` },
+    command: (ctx, port) => ({
+      cmd: process.execPath,
+      args: [ctx.aquaBin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
+    }),
+  },
+  {
+    id: 'aqua-serve-workers',
+    label: 'aqua-serve --workers auto',
+    detect: (ctx) => {
+      if (!existsSync(ctx.aquaBin)) return { ok: false, note: `${ctx.aquaBin} not found` };
+      return aquaHelp(ctx.aquaBin).includes('--workers')
+        ? { ok: true, version: aquaVersion(ctx) }
+        : { ok: false, note: 'aqua-serve --help does not list --workers yet' };
+    },
+    command: (ctx, port) => ({
+      cmd: process.execPath,
+      args: [ctx.aquaBin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet', '--workers', 'auto'],
+    }),
+  },
+  // serve: no request log, no clipboard, no compression, fail rather than switch ports.
+  nodePeer('serve', 'serve', 'serve', (ctx, port) => [
+    '-L',
+    '-n',
+    '-u',
+    '--no-port-switching',
+    '-l',
+    `tcp://127.0.0.1:${port}`,
+    ctx.filesDir,
+  ]),
+  // http-server: silent, caching headers off (-c-1); gzip is off unless -g.
+  nodePeer('http-server', 'http-server', 'http-server', (ctx, port) => [
+    ctx.filesDir,
+    '-a',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-s',
+    '-c-1',
+  ]),
+  // sirv-cli in production mode (its startup file index), quiet.
+  nodePeer('sirv-cli', 'sirv-cli', 'sirv', (ctx, port) => [ctx.filesDir, '--host', '127.0.0.1', '--port', String(port), '--quiet']),
+  {
+    id: 'nginx',
+    label: 'nginx (1 worker, sendfile)',
+    detect: () => {
+      const bin = onPath('nginx') ?? (existsSync('/usr/sbin/nginx') ? '/usr/sbin/nginx' : null);
+      if (!bin) return { ok: false, note: 'nginx is not installed' };
+      const v = /nginx\/(\S+)/.exec(quiet(bin, ['-v']) ?? '');
+      return { ok: true, version: v?.[1] };
+    },
+    command: (ctx, port) => {
+      const { prefix, conf } = nginxConf(ctx, port);
+      const bin = onPath('nginx') ?? '/usr/sbin/nginx';
+      return { cmd: bin, args: ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', conf, '-g', 'daemon off;'] };
+    },
+  },
+  {
+    id: 'python',
+    label: 'python3 -m http.server',
+    detect: () => {
+      const py = realPython();
+      if (!py) return { ok: false, note: 'python3 is not installed' };
+      return { ok: true, version: quiet(py, ['--version'])?.trim().replace(/^Python /, '') };
+    },
+    command: (ctx, port) => ({
+      cmd: realPython(),
+      args: ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', ctx.filesDir],
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+    }),
+  },
+];
+
+export const QUICK_SERVERS = ['aqua-serve', 'sirv-cli', 'nginx'];
+
+export { onPath, quiet };
