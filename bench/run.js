@@ -312,6 +312,7 @@ function notes(cfg, tool, skipped) {
     n.push('wrk counts a response slower than its timeout as a timeout error and leaves it out of the latency histogram; a connection still waiting is counted again every 2 s.');
     n.push('Errors c/r/w/t/non-2xx: connect, read, write, timeout, responses outside 2xx/3xx. A read error is usually a connection the server closed or reset.');
   }
+  if (tool === 'autocannon') n.push('autocannon counts the bytes of completed responses only: a 13 MiB download cut by the end of a short run adds nothing to its throughput.');
   if (tool === 'siege') n.push('Siege reports failed transactions without a cause; they are shown as read errors. It gives a mean and the longest response time, not percentiles.');
   for (const s of skipped) n.push(`${s.label} was ${s.status}: ${s.note}`);
   return n;
@@ -347,6 +348,8 @@ async function main() {
     makeFiles(filesDir);
     const ctx = { root, benchDir, filesDir, tmpDir, aquaBin: cfg.aquaBin };
     const nofile = nofileLimits().soft;
+    const most = Math.max(...cfg.concurrencies);
+    if (nofile < most * 2 + 100) log(`bench: warning: ulimit -n is ${nofile}; ${most} clients need about ${most * 2 + 100} (raise the hard limit)`);
     log(`bench: ${loadDescription(cfg, tool)}; ${cfg.only.length} servers; descriptors limit ${nofile}`);
     const tools = toolVersions(cfg, tool);
     const servers = [];
