@@ -146,7 +146,9 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // The server's close callback runs as soon as the last socket is destroyed, before the
+        // sockets' own 'close' events: wait for those too, so `connections` is 0 once this resolves.
+        server.close(() => void Promise.all([...sockets].map((s) => new Promise((done) => s.once('close', done)))).then(() => resolve()));
         server.closeIdleConnections();
         const drained = new Promise<void>((done) => {
           if (inFlight === 0) return done();
