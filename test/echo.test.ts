@@ -157,7 +157,7 @@ describe('echo server', () => {
     client.socket.write(line);
     await client.ended;
     expect(client.received().toString()).toBe(`${'b'.repeat(16)}\nerror: line longer than 16 bytes\n`);
-    expect(await logged(logs, 'line too long')).toMatchObject({ lines: 1, level: 30 });
+    expect(await logged(logs, 'line too long')).toMatchObject({ lines: 1, level: 40 });
   });
 
   it('refuses an endless line at the default 64 KiB limit instead of buffering it', async () => {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Command, CommanderError, Option } from 'commander';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, LOG_LEVELS, type LogFormat } from '../log.js';
-import { createEchoServer, DEFAULT_ECHO_PORT, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LINE } from './server.js';
+import { createEchoServer, formatHostPort, DEFAULT_ECHO_PORT, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LINE } from './server.js';
 
 /** What the command line asked for, validated; frozen. */
 export interface EchoConfig {
@@ -102,7 +102,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
     fail(`cannot listen on ${config.host ?? 'all interfaces'} port ${config.port} (${code})`, 1);
     return;
   }
-  process.stdout.write(`aqua-echo listening on ${formatAddress(address)}\n`);
+  process.stdout.write(`aqua-echo listening on ${formatHostPort(address.address, address.port)}\n`);
 
   const signal = await nextSignal(['SIGINT', 'SIGTERM']);
   logger.info({ signal }, 'shutting down');
@@ -112,10 +112,6 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
 function fail(message: string, exitCode: number): void {
   process.stderr.write(`aqua-echo: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
   process.exitCode = exitCode;
-}
-
-function formatAddress({ address, family, port }: AddressInfo): string {
-  return family === 'IPv6' ? `[${address}]:${port}` : `${address}:${port}`;
 }
 
 /** Resolves with the first of `signals` to arrive; the handlers are then removed, so a second signal acts as usual (exits at once). */

@@ -104,41 +104,48 @@ export function createEchoServer(options: EchoServerOptions = {}): EchoServer {
 }
 
 /**
- * Serves one connection from start to end: reads its lines, writes each one back, and logs how the
- * connection ended. Never rejects: every way a connection can end is an expected outcome here.
+ * Serves one connection from start to end: echoes its lines, then logs how the connection ended.
+ * Never rejects: every way a connection can end is an expected outcome here.
  */
 async function echoConnection(socket: net.Socket, config: ResolvedEchoServerOptions): Promise<void> {
-  const log = config.logger.child({ peer: `${socket.remoteAddress}:${socket.remotePort}` });
+  const log = config.logger.child({ peer: formatHostPort(socket.remoteAddress, socket.remotePort) });
   const started = performance.now();
-  let lines = 0;
-  let bytes = 0;
-  let reason = 'closed by peer';
+  const echoed = { lines: 0, bytes: 0 };
   log.debug('connected');
   socket.setTimeout(config.idleTimeoutMs, () => socket.destroy(new IdleTimeoutError('idle timeout')));
   try {
-    try {
-      // destroyOnReturn: false keeps the socket open when the loop ends, so we can still answer and close politely.
-      for await (const line of splitLines(socket.iterator({ destroyOnReturn: false }), config.maxLine)) {
-        await write(socket, line);
-        lines += 1;
-        bytes += line.length;
-      }
-    } catch (err) {
-      if (!(err instanceof LineTooLongError)) throw err;
-      reason = 'line too long';
-      socket.end(`error: line longer than ${config.maxLine} bytes\n`);
-      // Discard what the peer still sends until it closes (or idles out): closing on unread data
-      // would send a reset, which can destroy our error line before the peer reads it.
-      socket.resume();
-    }
+    const end = await echoLines(socket, config.maxLine, echoed);
     socket.end();
-    await finished(socket);
-    log.info({ lines, bytes, ms: elapsed(started) }, reason);
+    await finished(socket); // our last bytes are flushed and the peer has closed its side
+    log[end.level]({ ...echoed, ms: elapsed(started) }, end.message);
   } catch (err) {
-    const end = describeEnd(err);
-    log[end.level]({ lines, bytes, ms: elapsed(started), ...end.detail }, end.message);
+    const end = describeError(err);
+    log[end.level]({ ...echoed, ms: elapsed(started), ...end.detail }, end.message);
   } finally {
     socket.destroy();
+  }
+}
+
+/**
+ * Writes back each line as soon as its newline arrives, until the peer closes its side or sends a
+ * line that is too long; errors of the socket (reset, idle timeout, server closing) are thrown.
+ */
+async function echoLines(socket: net.Socket, maxLine: number, echoed: { lines: number; bytes: number }): Promise<ConnectionEnd> {
+  try {
+    // destroyOnReturn: false keeps the socket open when the loop ends, so we can still answer and close politely.
+    for await (const line of splitLines(socket.iterator({ destroyOnReturn: false }), maxLine)) {
+      await write(socket, line);
+      echoed.lines += 1;
+      echoed.bytes += line.length;
+    }
+    return { level: 'info', message: 'closed by peer', detail: {} };
+  } catch (err) {
+    if (!(err instanceof LineTooLongError)) throw err;
+    socket.end(`error: line longer than ${maxLine} bytes\n`);
+    // Discard what the peer still sends until it closes (or idles out): closing with unread data
+    // would send a reset, which can destroy our error line before the peer reads it.
+    socket.resume();
+    return { level: 'warn', message: 'line too long', detail: {} };
   }
 }
 
@@ -156,6 +163,7 @@ async function write(socket: net.Socket, chunk: Buffer): Promise<void> {
   }
 }
 
+/** How a connection ended, as one log line. */
 interface ConnectionEnd {
   level: 'info' | 'warn' | 'error';
   message: string;
@@ -163,22 +171,27 @@ interface ConnectionEnd {
 }
 
 /** Connections the peer or the network dropped without a clean close, by error code. */
-const LOST_CONNECTION: Readonly<Record<string, string>> = {
-  ECONNRESET: 'reset by peer',
-  EPIPE: 'reset by peer',
-  ETIMEDOUT: 'connection lost',
-  ERR_STREAM_PREMATURE_CLOSE: 'connection lost',
-  ABORT_ERR: 'connection lost',
-};
+const LOST_CONNECTION: ReadonlyMap<string, string> = new Map([
+  ['ECONNRESET', 'reset by peer'],
+  ['EPIPE', 'reset by peer'],
+  ['ETIMEDOUT', 'connection lost'],
+  ['ERR_STREAM_PREMATURE_CLOSE', 'connection lost'],
+  ['ABORT_ERR', 'connection lost'],
+]);
 
-/** How to log a connection that ended with an error: expected ends are one plain line, anything else carries the error. */
-function describeEnd(err: unknown): ConnectionEnd {
+/** How to log a connection that ended with an error: known causes are one plain line, anything else carries the error. */
+function describeError(err: unknown): ConnectionEnd {
   if (err instanceof IdleTimeoutError) return { level: 'info', message: 'timeout', detail: {} };
   if (err instanceof ServerClosingError) return { level: 'info', message: 'server closing', detail: {} };
   const code = err instanceof Error && 'code' in err && typeof err.code === 'string' ? err.code : undefined;
-  const lost = code === undefined ? undefined : LOST_CONNECTION[code];
+  const lost = code === undefined ? undefined : LOST_CONNECTION.get(code);
   if (lost !== undefined) return { level: 'warn', message: lost, detail: { code } };
   return { level: 'error', message: 'connection error', detail: { err } };
+}
+
+/** `host:port`, with an IPv6 host in brackets: `[::1]:2007`. */
+export function formatHostPort(host: string | undefined, port: number | undefined): string {
+  return host?.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function elapsed(started: number): number {
