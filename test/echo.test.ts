@@ -296,7 +296,7 @@ describe('aqua-echo CLI', () => {
     const { port } = await startEcho();
     const { code, stderr } = await run(['--port', String(port), '--host', '127.0.0.1']);
     expect(code).toBe(1);
-    expect(stderr).toBe(`aqua-echo: cannot listen on 127.0.0.1 port ${port} (EADDRINUSE)\n`);
+    expect(stderr).toBe(`aqua-echo: port ${port} on 127.0.0.1 is already in use\n`);
   });
 
   it('--help documents every flag and exits 0', async () => {

@@ -42,16 +42,16 @@ function program(): Command {
     .option('--max-line <bytes>', 'longest line accepted; a longer one gets an error line and its connection is closed', String(DEFAULT_MAX_LINE))
     .addOption(new Option('--log-level <level>', 'least severe log line to print').choices(LOG_LEVELS).default('info'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(LOG_FORMATS))
-    .option('-q, --quiet', 'print no log lines (same as --log-level silent)')
+    .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)')
     .version(packageVersion(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
     .configureOutput({ outputError: () => {} });
 }
 
-/** Parses and validates `argv` (as in `process.argv`); throws {@link CommanderError} or {@link UsageError}. */
+/** Parses and validates the user's arguments (`process.argv.slice(2)`); throws {@link CommanderError} or {@link UsageError}. */
 export function parseArgs(argv: readonly string[]): EchoConfig {
-  return loadConfig(program().parse(argv).opts<RawOptions>());
+  return loadConfig(program().parse(argv, { from: 'user' }).opts<RawOptions>());
 }
 
 export function loadConfig(raw: RawOptions): EchoConfig {
@@ -81,7 +81,7 @@ function parseWholeNumber(text: string, flag: string, min: number, max = Number.
  * Runs `aqua-echo` until SIGINT or SIGTERM, then closes every connection and returns, leaving the
  * exit code at 0. Bad input sets exit code 2, a port that cannot be bound exit code 1; each says why in one line.
  */
-export async function main(argv: readonly string[] = process.argv): Promise<void> {
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
   let config: EchoConfig;
   try {
     config = parseArgs(argv);
@@ -98,11 +98,12 @@ export async function main(argv: readonly string[] = process.argv): Promise<void
   try {
     address = await echo.listen();
   } catch (err) {
-    const code = err instanceof Error && 'code' in err ? String(err.code) : 'unknown error';
-    fail(`cannot listen on ${config.host ?? 'all interfaces'} port ${config.port} (${code})`, 1);
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'error';
+    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs more privileges' : `cannot be used (${code})`;
+    fail(`port ${config.port} on ${config.host ?? 'all interfaces'} ${why}`, 1);
     return;
   }
-  process.stdout.write(`aqua-echo listening on ${formatHostPort(address.address, address.port)}\n`);
+  if (config.logLevel !== 'silent') process.stdout.write(`aqua-echo listening on ${formatHostPort(address.address, address.port)}\n`);
 
   const signal = await nextSignal(['SIGINT', 'SIGTERM']);
   logger.info({ signal }, 'shutting down');
