@@ -75,7 +75,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '')}\n`) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`) });
 }
 
 interface ParsedFlags {

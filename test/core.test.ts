@@ -366,6 +366,7 @@ describe('the real CLI', () => {
 
   it.each([
     ['an unknown flag', ['--bogus']],
+    ['a misspelt flag', ['--prot', '8080']],
     ['a port that is not a number', ['--port', 'abc']],
     ['a port out of range', ['--port', '70000']],
     ['a negative port', ['--port', '-1']],
