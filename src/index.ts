@@ -2,6 +2,7 @@
  * aqua-serve as a library. The public API is exactly what this file exports:
  * - {@link serveDirectory}: a `(req, res, next?)` handler for `node:http`, Express and connect;
  * - {@link createAquaServer}: aqua's HTTP server for a folder or for any request handler;
+ * - {@link createEchoServer}: the line-echo TCP server behind `aqua-echo`;
  * - {@link createLogger} / {@link silentLogger}: the CLI's pino logger, for the `logger` options.
  *
  * @packageDocumentation

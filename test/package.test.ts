@@ -19,7 +19,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** What `import * as aqua from 'aqua-serve'` gives at run time. Changing this list changes the public API. */
-const PUBLIC_VALUES = ['DEFAULT_TIMEOUTS', 'createAquaServer', 'createLogger', 'serveDirectory', 'silentLogger'];
+const PUBLIC_VALUES = ['DEFAULT_TIMEOUTS', 'createAquaServer', 'createEchoServer', 'createLogger', 'serveDirectory', 'silentLogger'];
 
 /** The child npm must not inherit `npm test`'s npm_* variables (npm_config_local_prefix etc. point at this repo). */
 function cleanEnv(): NodeJS.ProcessEnv {
