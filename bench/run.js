@@ -14,7 +14,7 @@ import { runAutocannon, runSiege, runWrk } from './lib/load.js';
 import { countFds, fdsSettled, freePort, killAllNow, spawnGroup, startRssSampler, stopGroup, treeRss, waitForPort } from './lib/proc.js';
 import { resetStorm } from './lib/resets.js';
 import { markdown, svg, targetsText, textTable } from './lib/report.js';
-import { QUICK_SERVERS, SERVERS, onPath, quiet } from './lib/servers.js';
+import { QUICK_SERVERS, SERVERS, compareServer, onPath, quiet } from './lib/servers.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const root = resolve(benchDir, '..');
@@ -35,6 +35,8 @@ Options:
   --tool <wrk|autocannon>  load generator (default: wrk when installed)
   --resets <n>          aborted 13 MiB downloads in the reset storm (default 200, quick 50; 0 = skip)
   --aqua-bin <path>     the aqua-serve entry point to measure (default bin/aqua-serve.js)
+  --compare <id=path>   also run another aqua-serve build (a branch, an experiment) right after
+                        aqua-serve, under the name <id>; repeatable
   --no-build            do not run \`npm run build\` first
   --name <name>         results file name in bench/results (default latest)
   --help                this text
@@ -88,6 +90,7 @@ function parseCli() {
         tool: { type: 'string' },
         resets: { type: 'string' },
         'aqua-bin': { type: 'string' },
+        compare: { type: 'string', multiple: true },
         'no-build': { type: 'boolean', default: false },
         name: { type: 'string', default: 'latest' },
         help: { type: 'boolean', default: false },
@@ -113,8 +116,18 @@ function parseCli() {
     return n;
   };
   const ids = SERVERS.map((s) => s.id);
-  const only = parsed.only ? parsed.only.split(',').map((s) => s.trim()).filter(Boolean) : quick ? QUICK_SERVERS : ids;
+  const only = parsed.only ? parsed.only.split(',').map((s) => s.trim()).filter(Boolean) : quick ? [...QUICK_SERVERS] : [...ids];
   for (const id of only) if (!ids.includes(id)) bad(`unknown server ${id} (known: ${ids.join(', ')})`);
+  const compare = [];
+  for (const spec of parsed.compare ?? []) {
+    const m = /^([\w.-]+)=(.+)$/.exec(spec);
+    if (!m) bad(`--compare wants id=path/to/bin/aqua-serve.js, got ${spec}`);
+    if (ids.includes(m[1]) || compare.some((c) => c.id === m[1])) bad(`--compare id ${m[1]} is taken`);
+    compare.push({ id: m[1], bin: resolve(m[2]) });
+  }
+  // Comparisons run right after the baseline, so that the two are measured close in time.
+  const at = only.includes('aqua-serve') ? only.indexOf('aqua-serve') + 1 : 0;
+  only.splice(at, 0, ...compare.map((c) => c.id));
   const concurrencies = parsed.concurrency ? parsed.concurrency.split(',').map((c) => int('concurrency', c, 1)) : [100, 1000];
   const sizeIds = SIZES.map((z) => z.file.replace(/\.bin$/, ''));
   const sizes = parsed.sizes ? parsed.sizes.split(',').map((z) => z.trim()) : sizeIds;
@@ -128,6 +141,7 @@ function parseCli() {
     siege: parsed.siege,
     siegeTime,
     only,
+    compare,
     durationS: parsed.duration ? int('duration', parsed.duration, 1) : quick ? 2 : 6,
     warmupS: quick ? 1 : 2,
     settleMaxMs: quick ? 1000 : 10000,
@@ -354,7 +368,8 @@ async function main() {
     const tools = toolVersions(cfg, tool);
     const servers = [];
     for (const id of cfg.only) {
-      const def = SERVERS.find((s) => s.id === id);
+      const extra = cfg.compare.find((c) => c.id === id);
+      const def = extra ? compareServer(extra.id, extra.bin) : SERVERS.find((s) => s.id === id);
       const found = def.detect(ctx);
       if (!found.ok) {
         log(`bench: skipping ${def.id}: ${found.note}`);

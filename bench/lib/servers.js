@@ -199,6 +199,23 @@ export const SERVERS = [
   },
 ];
 
+/**
+ * Another build of aqua-serve to set beside the baseline (`--compare label=path/to/bin/aqua-serve.js`),
+ * e.g. a branch or an experiment, measured in the same invocation.
+ * @returns {ServerDef}
+ */
+export function compareServer(id, bin) {
+  return {
+    id,
+    label: id,
+    detect: () => (existsSync(bin) ? { ok: true, version: bin } : { ok: false, note: `${bin} not found` }),
+    command: (ctx, port) => ({
+      cmd: process.execPath,
+      args: [bin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
+    }),
+  };
+}
+
 export const QUICK_SERVERS = ['aqua-serve', 'sirv-cli', 'nginx'];
 
 export { onPath, quiet };
