@@ -33,6 +33,7 @@ Options:
   --concurrency <list>  clients per run (default 100,1000)
   --sizes <list>        files to load, from 13B,13KiB,13MiB (default all three)
   --tool <wrk|autocannon>  load generator (default: wrk when installed)
+  --rounds <n>          run the whole sequence n times and keep each cell's median (default 1)
   --resets <n>          aborted 13 MiB downloads in the reset storm (default 200, quick 50; 0 = skip)
   --aqua-bin <path>     the aqua-serve entry point to measure (default bin/aqua-serve.js)
   --compare <id=path>   also run another aqua-serve build (a branch, an experiment) right after
@@ -89,6 +90,7 @@ function parseCli() {
         sizes: { type: 'string' },
         tool: { type: 'string' },
         resets: { type: 'string' },
+        rounds: { type: 'string' },
         'aqua-bin': { type: 'string' },
         compare: { type: 'string', multiple: true },
         'no-build': { type: 'boolean', default: false },
@@ -148,6 +150,7 @@ function parseCli() {
     concurrencies,
     sizes: SIZES.filter((z) => sizes.includes(z.file.replace(/\.bin$/, ''))),
     tool: parsed.tool ?? null,
+    rounds: parsed.rounds ? int('rounds', parsed.rounds, 1) : 1,
     resets: parsed.resets !== undefined ? int('resets', parsed.resets, 0) : quick ? 50 : 200,
     aquaBin: resolve(parsed['aqua-bin'] ?? join(root, 'bin', 'aqua-serve.js')),
     build: !parsed['no-build'],
@@ -298,6 +301,38 @@ async function benchServer(cfg, tool, def, ctx) {
   return result;
 }
 
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  return v[Math.floor((v.length - 1) / 2)];
+}
+
+/**
+ * One server's rounds as one result: per cell, the run whose headline figure is the median (lower
+ * median for an even count), its peak RSS replaced by the highest of all rounds, and the figures
+ * of every round kept in `rounds`. Descriptors come from the median run; every round's are in
+ * `roundFds`. A server that failed in any round keeps that failure.
+ */
+function mergeRounds(results) {
+  if (results.length === 1) return results[0];
+  const failed = results.find((r) => r.status !== 'ok');
+  const base = { ...results[results.length - 1] };
+  if (failed) return { ...failed, note: `${failed.note} (in one of ${results.length} rounds)` };
+  const headlineOf = (run) => (run.error ? -1 : run.sizeBytes >= 1024 * 1024 ? run.throughput : run.rps);
+  base.runs = results[0].runs.map((first) => {
+    const same = results.map((r) => r.runs.find((x) => x.size === first.size && x.conc === first.conc)).filter(Boolean);
+    const m = median(same.map(headlineOf));
+    const pick = same.find((x) => headlineOf(x) === m);
+    return {
+      ...pick,
+      peakRss: Math.max(...same.map((x) => x.peakRss)),
+      rounds: same.map(headlineOf),
+      roundFds: same.map((x) => x.fds),
+    };
+  });
+  base.idleFds = results[0].idleFds;
+  return base;
+}
+
 function pickTool(cfg) {
   if (cfg.siege) {
     if (!onPath('siege')) throw new Error('--siege needs siege (apt-get install siege)');
@@ -309,6 +344,11 @@ function pickTool(cfg) {
 }
 
 function loadDescription(cfg, tool) {
+  const rounds = cfg.rounds > 1 ? `; every cell the median of ${cfg.rounds} rounds` : '';
+  return loadCommand(cfg, tool) + rounds;
+}
+
+function loadCommand(cfg, tool) {
   const conc = cfg.concurrencies.join('|');
   if (tool === 'siege') return `siege -c ${conc} -b -t ${cfg.siegeTime}, limit = 1000 in its own rc file, bounded by timeout(1)`;
   if (tool === 'wrk') return `wrk -t2 -c${conc} -d${cfg.durationS}s --latency (timeout 10 s for 13 B/13 KiB, 60 s for 13 MiB), after a ${cfg.warmupS} s warm-up`;
@@ -366,6 +406,7 @@ async function main() {
     if (nofile < most * 2 + 100) log(`bench: warning: ulimit -n is ${nofile}; ${most} clients need about ${most * 2 + 100} (raise the hard limit)`);
     log(`bench: ${loadDescription(cfg, tool)}; ${cfg.only.length} servers; descriptors limit ${nofile}`);
     const tools = toolVersions(cfg, tool);
+    const defs = [];
     const servers = [];
     for (const id of cfg.only) {
       const extra = cfg.compare.find((c) => c.id === id);
@@ -377,11 +418,20 @@ async function main() {
         continue;
       }
       if (found.version) tools[def.id] = found.version;
-      log(`bench: ${def.label}`);
-      const result = await benchServer(cfg, tool, def, ctx);
-      result.version = found.version;
-      servers.push(result);
+      defs.push({ def, version: found.version });
     }
+    // With --rounds, the whole sequence of servers runs again, so that each server meets the
+    // machine's background load at several moments; the report keeps each cell's median.
+    const rounds = new Map(defs.map(({ def }) => [def.id, []]));
+    for (let round = 1; round <= cfg.rounds; round++) {
+      for (const { def, version } of defs) {
+        log(`bench: ${def.label}${cfg.rounds > 1 ? ` (round ${round} of ${cfg.rounds})` : ''}`);
+        const result = await benchServer(cfg, tool, def, ctx);
+        result.version = version;
+        rounds.get(def.id).push(result);
+      }
+    }
+    for (const { def } of defs) servers.push(mergeRounds(rounds.get(def.id)));
     const results = {
       version: 1,
       date: new Date().toISOString(),
@@ -399,6 +449,7 @@ async function main() {
         warmupS: cfg.warmupS,
         settleMaxMs: cfg.settleMaxMs,
         resets: cfg.resets,
+        rounds: cfg.rounds,
       },
       servers,
     };

@@ -71,11 +71,16 @@ export function leftOpen(fds) {
   return Math.max(0, fds.later - fds.before);
 }
 
+/** Descriptors a run left open; with --rounds, the most any round left. */
+function runLeftOpen(run) {
+  return Math.max(...(run.roundFds ?? [run.fds]).map(leftOpen));
+}
+
 /** Highest descriptor count seen right after a load run, and what the load runs left open. */
 function fdSummary(server) {
   if (server.runs.length === 0) return null;
   const maxAfter = Math.max(...server.runs.map((r) => r.fds.after));
-  const left = server.runs.reduce((n, r) => n + leftOpen(r.fds), 0);
+  const left = server.runs.reduce((n, r) => n + runLeftOpen(r), 0);
   return { idle: server.idleFds, maxAfter, left };
 }
 
@@ -159,11 +164,14 @@ export function checkTargets(results) {
   if (big) {
     out.push({ target: `peak RSS ≤ 150 MiB during ${big.size} c${big.conc}`, value: fmtMiB(big.peakRss), met: big.peakRss <= 150 * 1048576 });
   }
-  const all = [...aqua.runs.map((r) => ({ what: `${r.size} c${r.conc}`, fds: r.fds })), ...(aqua.resets ? [{ what: 'reset storm', fds: aqua.resets.fds }] : [])];
-  const bad = all.filter((x) => leftOpen(x.fds) > 0);
+  const all = [
+    ...aqua.runs.map((r) => ({ what: `${r.size} c${r.conc}`, left: runLeftOpen(r) })),
+    ...(aqua.resets ? [{ what: 'reset storm', left: leftOpen(aqua.resets.fds) }] : []),
+  ];
+  const bad = all.filter((x) => x.left > 0);
   out.push({
     target: 'descriptors back to idle after every run',
-    value: bad.length === 0 ? 'yes' : `${bad.map((x) => `${x.what}: +${leftOpen(x.fds)}`).join(', ')}`,
+    value: bad.length === 0 ? 'yes' : `${bad.map((x) => `${x.what}: +${x.left}`).join(', ')}`,
     met: bad.length === 0,
   });
   return out;
@@ -175,6 +183,13 @@ export function targetsText(results) {
     .join('\n');
 }
 
+/** With --rounds: the lowest and highest headline figure over the rounds. */
+function spread(run) {
+  if (!run.rounds || run.rounds.length < 2) return '–';
+  const f = (v) => (run.sizeBytes >= 1024 * 1024 ? fmtRate(v) : fmtCount(v));
+  return `${f(Math.min(...run.rounds))} – ${f(Math.max(...run.rounds))}`;
+}
+
 function detailRows(results) {
   const rows = [];
   for (const s of results.servers) {
@@ -182,7 +197,7 @@ function detailRows(results) {
     for (const r of s.runs) {
       if (r.error) {
         const f = r.fds;
-        rows.push([s.label, r.size, String(r.conc), `failed: ${r.error}`, '', '', '', '', '', fmtMiB(r.peakRss), `${f.before} / ${f.after} / ${f.later} (${(f.laterMs / 1000).toFixed(1)} s)`]);
+        rows.push([s.label, r.size, String(r.conc), `failed: ${r.error}`, '', '', '', '', '', fmtMiB(r.peakRss), `${f.before} / ${f.after} / ${f.later} (${(f.laterMs / 1000).toFixed(1)} s)`, '']);
         continue;
       }
       const e = r.errors;
@@ -198,6 +213,7 @@ function detailRows(results) {
         r.availability === null ? '–' : `${r.availability.toFixed(2)} %`,
         fmtMiB(r.peakRss),
         `${r.fds.before} / ${r.fds.after} / ${r.fds.later} (${(r.fds.laterMs / 1000).toFixed(1)} s)`,
+        spread(r),
       ]);
     }
   }
@@ -237,7 +253,7 @@ export function markdown(results) {
   lines.push('');
   lines.push(
     mdTable(
-      ['server', 'size', 'clients', 'req/s', 'throughput', results.tool === 'siege' ? 'mean' : 'p50', results.tool === 'siege' ? 'longest' : 'p99', 'errors c/r/w/t/non-2xx', 'availability', 'peak RSS', 'fds before / after / later'],
+      ['server', 'size', 'clients', 'req/s', 'throughput', results.tool === 'siege' ? 'mean' : 'p50', results.tool === 'siege' ? 'longest' : 'p99', 'errors c/r/w/t/non-2xx', 'availability', 'peak RSS', 'fds before / after / later', 'range over rounds'],
       detailRows(results),
     ),
   );
