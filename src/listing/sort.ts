@@ -1,0 +1,45 @@
+import type { Entry } from './model.js';
+
+export type SortKey = 'name' | 'size' | 'date';
+export type SortOrder = 'asc' | 'desc';
+export interface SortState {
+  readonly sort: SortKey;
+  readonly order: SortOrder;
+}
+
+export const DEFAULT_SORT: SortState = Object.freeze({ sort: 'name', order: 'asc' });
+
+const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
+
+function byName(a: Entry, b: Entry): number {
+  return collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+}
+
+const KEYS: Readonly<Record<SortKey, (a: Entry, b: Entry) => number>> = {
+  name: byName,
+  size: (a, b) => a.size - b.size,
+  date: (a, b) => a.mtimeMs - b.mtimeMs,
+};
+
+/**
+ * Folders first, then files; within each group by the key in the given order, ties broken by name
+ * in natural order ("file2" before "file10"). Returns a new array.
+ */
+export function sortEntries(entries: readonly Entry[], state: SortState = DEFAULT_SORT): Entry[] {
+  const key = KEYS[state.sort];
+  const sign = state.order === 'desc' ? -1 : 1;
+  return [...entries].sort((a, b) => {
+    if (a.type !== b.type) return a.type === 'directory' ? -1 : 1;
+    return sign * key(a, b) || byName(a, b);
+  });
+}
+
+/** Sort state from a query string (`?sort=size&order=desc`); unknown values fall back to the default. */
+export function sortStateFrom(query: URLSearchParams): SortState {
+  const sort = query.get('sort');
+  const order = query.get('order');
+  return {
+    sort: sort === 'size' || sort === 'date' || sort === 'name' ? sort : DEFAULT_SORT.sort,
+    order: order === 'desc' ? 'desc' : 'asc',
+  };
+}
