@@ -1,7 +1,7 @@
 /**
  * `multipart/byteranges` (RFC 9110 §14.6): the byte-exact framing of a multi-range 206, planned up
- * front so `Content-Length` is known before the first byte, and a body generator that interleaves the
- * part headers with the bytes of each range read by the caller's reader.
+ * front so `Content-Length` is known before the first byte. The body itself is `fileBody` (src/body.ts)
+ * with this plan as its framing: each part's head before its range, the trailer after the last.
  */
 import { randomBytes } from 'node:crypto';
 import { contentRange, rangeLength, type ByteRange } from './range.js';
@@ -58,19 +58,4 @@ export function planMultipart(input: MultipartInput): MultipartPlan {
   let contentLength = trailer.length;
   for (const part of parts) contentLength += part.head.length + rangeLength(part.range);
   return { boundary, contentType: `multipart/byteranges; boundary=${boundary}`, parts, trailer, contentLength };
-}
-
-/** Reads the bytes of one inclusive range, in chunks. */
-export type RangeReader = (range: ByteRange) => AsyncIterable<Buffer>;
-
-/**
- * The multipart body: for each part its head, then the chunks `readRange` yields for its range; then
- * the trailer. Returning early (client gone) returns the inner reader too, so whatever it holds closes.
- */
-export async function* multipartBody(plan: MultipartPlan, readRange: RangeReader): AsyncGenerator<Buffer, void, undefined> {
-  for (const part of plan.parts) {
-    yield part.head;
-    yield* readRange(part.range);
-  }
-  yield plan.trailer;
 }
