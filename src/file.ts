@@ -47,14 +47,16 @@ export async function serveFile(ctx: RequestContext, file: OpenFile): Promise<vo
   const { res } = ctx;
   const { size, mtimeMs } = file.stat;
   const etag = fileETag(size, mtimeMs);
+  // RFC 9110 §8.8.2.1: a Last-Modified in the future is replaced by the time of the response.
+  const modifiedMs = Math.min(mtimeMs, Date.now());
   let bodyOwnsHandle = false;
   try {
     setCommonHeaders(ctx);
     res.setHeader('ETag', etag);
-    res.setHeader('Last-Modified', formatHttpDate(mtimeMs));
+    res.setHeader('Last-Modified', formatHttpDate(modifiedMs));
     res.setHeader('Cache-Control', cacheControl(ctx.options.cacheSeconds));
 
-    const preconditions = evaluatePreconditions({ method: ctx.method, headers: ctx.req.headers, etag, mtimeMs });
+    const preconditions = evaluatePreconditions({ method: ctx.method, headers: ctx.req.headers, etag, mtimeMs: modifiedMs });
     if (preconditions.status === 412) return sendError(res, 412);
     if (preconditions.status === 304) {
       // RFC 9110 §15.4.5: the validators and Cache-Control set above, and no Content-* header.
