@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundaryOf, parseByteranges } from './support/byteranges.js';
-import { request, startServer, type Reply, type Running } from './support/http.js';
+import { request, start, type RawResponse as Reply, type Running } from './helpers.js';
 
 const SIZE = 10_000;
 /** Bytes that differ at every offset mod 251, so a shifted range cannot compare equal by chance. */
@@ -20,8 +20,8 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'data.bin'), DATA);
   await writeFile(path.join(dir, 'empty.txt'), '');
   await utimes(path.join(dir, 'data.bin'), MTIME_S, MTIME_S);
-  server = await startServer({ root: dir });
-  etag = String((await request(server.port, '/data.bin', {}, 'HEAD')).headers.etag);
+  server = await start({ root: dir });
+  etag = String((await request(server.port, '/data.bin', { headers: { method: 'HEAD' } })).headers.etag);
 });
 
 afterAll(async () => {
@@ -100,7 +100,7 @@ describe('Range on a 10000-byte file', () => {
     ['200 ranges → whole file', manyRanges(200, 0), { status: 200 }],
     ['200 ranges past the end → 416', manyRanges(200, 20000), { status: 416 }],
   ])('%s: %s', async (_name, range, expected) => {
-    check(await request(server.port, '/data.bin', { range }), expected);
+    check(await request(server.port, '/data.bin', { headers: { range } }), expected);
   });
 });
 
@@ -113,11 +113,11 @@ describe('If-Range', () => {
     ['date one second later → whole', () => 'Thu, 15 Jan 2026 12:00:01 GMT', { status: 200 }],
     ['invalid date → whole', () => 'yesterday', { status: 200 }],
   ])('%s', async (_name, ifRange, expected) => {
-    check(await request(server.port, '/data.bin', { range: 'bytes=10-19', 'if-range': ifRange() }), expected);
+    check(await request(server.port, '/data.bin', { headers: { range: 'bytes=10-19', 'if-range': ifRange() } }), expected);
   });
 
   it('If-Range without Range is ignored: 200', async () => {
-    check(await request(server.port, '/data.bin', { 'if-range': '"0-0"' }), { status: 200 });
+    check(await request(server.port, '/data.bin', { headers: { 'if-range': '"0-0"' } }), { status: 200 });
   });
 });
 
@@ -127,7 +127,7 @@ describe('empty file and HEAD', () => {
     ['0- on an empty file → 416', 'bytes=0-', 416, 'bytes */0'],
     ['-5 on an empty file → 200 empty', 'bytes=-5', 200, undefined],
   ])('%s', async (_name, range, status, contentRange) => {
-    const reply = await request(server.port, '/empty.txt', { range });
+    const reply = await request(server.port, '/empty.txt', { headers: { range } });
     expect(reply.status).toBe(status);
     expect(reply.headers['content-range']).toBe(contentRange);
     if (status === 200) {
@@ -137,7 +137,7 @@ describe('empty file and HEAD', () => {
   });
 
   it('HEAD with a range answers the 206 headers without a body', async () => {
-    const reply = await request(server.port, '/data.bin', { range: 'bytes=100-199' }, 'HEAD');
+    const reply = await request(server.port, '/data.bin', { method: 'HEAD', headers: { range: 'bytes=100-199' } });
     expect(reply.status).toBe(206);
     expect(reply.headers['content-range']).toBe(`bytes 100-199/${SIZE}`);
     expect(reply.headers['content-length']).toBe('100');
@@ -146,16 +146,16 @@ describe('empty file and HEAD', () => {
 
   it('HEAD with two ranges announces the multipart length it would send', async () => {
     const range = 'bytes=0-0,-1';
-    const head = await request(server.port, '/data.bin', { range }, 'HEAD');
-    const get = await request(server.port, '/data.bin', { range });
+    const head = await request(server.port, '/data.bin', { method: 'HEAD', headers: { range } });
+    const get = await request(server.port, '/data.bin', { headers: { range } });
     expect(head.status).toBe(206);
     expect(head.headers['content-length']).toBe(get.headers['content-length']);
     expect(String(head.headers['content-type'])).toMatch(/^multipart\/byteranges; boundary=/);
   });
 
   it('each multipart response has its own boundary', async () => {
-    const a = await request(server.port, '/data.bin', { range: 'bytes=0-0,-1' });
-    const b = await request(server.port, '/data.bin', { range: 'bytes=0-0,-1' });
+    const a = await request(server.port, '/data.bin', { headers: { range: 'bytes=0-0,-1' } });
+    const b = await request(server.port, '/data.bin', { headers: { range: 'bytes=0-0,-1' } });
     expect(a.headers['content-type']).not.toBe(b.headers['content-type']);
   });
 });
