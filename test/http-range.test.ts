@@ -1,9 +1,10 @@
 import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { boundaryOf, parseByteranges } from './support/byteranges.js';
-import { request, start, type RawResponse as Reply, type Running } from './helpers.js';
+import { openFds, request, sleep, start, type RawResponse as Reply, type Running } from './helpers.js';
 
 const SIZE = 10_000;
 /** Bytes that differ at every offset mod 251, so a shifted range cannot compare equal by chance. */
@@ -157,5 +158,35 @@ describe('empty file and HEAD', () => {
     const a = await request(server.port, '/data.bin', { headers: { range: 'bytes=0-0,-1' } });
     const b = await request(server.port, '/data.bin', { headers: { range: 'bytes=0-0,-1' } });
     expect(a.headers['content-type']).not.toBe(b.headers['content-type']);
+  });
+});
+
+describe('client resets during a 206', () => {
+  const BIG = 16 * 1024 * 1024;
+  it.each<[string, string]>([
+    ['single range', 'bytes=1000-'],
+    ['multipart/byteranges', 'bytes=0-5000000,6000000-'],
+  ])('%s: the one file handle is closed and the server keeps serving', async (_name, range) => {
+    await writeFile(path.join(dir, 'big.bin'), Buffer.alloc(BIG, 3));
+    await request(server.port, '/data.bin');
+    const idle = await openFds();
+    for (let i = 0; i < 10; i++) {
+      await new Promise<void>((resolve) => {
+        const socket = net.connect(server.port, '127.0.0.1', () =>
+          socket.write(`GET /big.bin HTTP/1.1\r\nHost: x\r\nRange: ${range}\r\n\r\n`),
+        );
+        let got = 0;
+        socket.on('data', (chunk: Buffer) => {
+          got += chunk.length;
+          if (got > 200_000 * (i + 1)) socket.resetAndDestroy();
+        });
+        socket.on('close', () => resolve());
+        socket.on('error', () => undefined);
+      });
+    }
+    const deadline = Date.now() + 3000;
+    while ((await openFds()) > idle && Date.now() < deadline) await sleep(50);
+    expect(await openFds()).toBeLessThanOrEqual(idle);
+    check(await request(server.port, '/data.bin', { headers: { range: 'bytes=0-0,-1' } }), { status: 206, parts: [[0, 0], [9999, 9999]] });
   });
 });
