@@ -6,6 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
 import { createAquaServer, type AquaServer } from './server.js';
+import cluster from 'node:cluster';
+import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
 
 /** What the command line asked for, validated and frozen. */
 export interface Config {
@@ -26,6 +28,8 @@ export interface Config {
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
+  /** Processes serving the one listening socket (1: no cluster). */
+  readonly workers: number;
 }
 
 /** A problem with the command line: one line on stderr, exit code 2. */
@@ -76,6 +80,13 @@ export function buildProgram(): Command {
     )
     .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
     .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
+    .option('--workers <n|auto>', 'serve from this many processes sharing one socket (auto: one per core)', (v: string) => {
+      try {
+        return parseWorkers(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    }, 1)
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['pretty', 'json']))
@@ -84,7 +95,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '')}\n`) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`) });
 }
 
 interface ParsedFlags {
@@ -99,6 +110,7 @@ interface ParsedFlags {
   maxConnections: number;
   sendTimeout: number;
   grace: number;
+  workers: number;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat?: LogFormat;
   quiet: boolean;
@@ -136,6 +148,7 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
+    workers: flags.workers,
   });
 }
 
@@ -198,6 +211,18 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     throw err;
   }
   const logger: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
+  if (config.workers > 1 && cluster.isPrimary) {
+    return runPrimary({
+      ...config,
+      logger,
+      onListening: (address, movedFrom) => {
+        if (config.logLevel !== 'silent') printBanner(config, { address: { address: config.host ?? '::', ...address }, movedFrom });
+      },
+    });
+  }
+  if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
+    config = Object.freeze({ ...config, port: Number(process.env[WORKER_PORT_ENV]), portExplicit: true });
+  }
   const aqua = createAquaServer({
     root: config.root,
     dotfiles: config.dotfiles,
@@ -221,7 +246,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exitCode = 1;
     return;
   }
-  if (config.logLevel !== 'silent') printBanner(config, bound);
+  if (config.logLevel !== 'silent' && !cluster.isWorker) printBanner(config, bound);
   handleSignals(aqua, logger, config);
 }
 
