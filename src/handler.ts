@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { BlockCache, sameIdentity } from './cache/blocks.js';
-import { KnownFiles, statOrNull } from './cache/files.js';
+import { KnownFiles, StatBatcher } from './cache/files.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { HttpError, sendError, statusOf } from './errors.js';
 import { serveFile } from './file.js';
@@ -65,6 +65,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     },
     blocks: new BlockCache({ blockSize: opts.chunkSize, maxBytes: opts.memoryCacheBytes }),
     files: new KnownFiles(),
+    stats: new StatBatcher(),
   };
   return (req, res, next) => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
@@ -77,6 +78,7 @@ interface HandlerState {
   readonly getRoot: () => Promise<string>;
   readonly blocks: BlockCache;
   readonly files: KnownFiles;
+  readonly stats: StatBatcher;
 }
 
 function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, opts: ResolvedServeOptions): void {
@@ -112,7 +114,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunct
   const key = url.segments.join('/');
   const known = url.trailingSlash ? undefined : state.files.get(key);
   if (known) {
-    const stat = await statOrNull(known.joined);
+    const stat = await state.stats.stat(known.joined);
     if (stat && sameIdentity(stat, known.identity)) return serveFile(ctx, { fh: null, abs: known.abs, stat, name });
     state.files.delete(key);
   }

@@ -37,7 +37,28 @@ export class KnownFiles {
   }
 }
 
-/** `fs.stat` as a promise that resolves to `null` on any error (the callback API: one allocation less per call). */
-export function statOrNull(path: string): Promise<Stats | null> {
-  return new Promise((resolve) => stat(path, (err, st) => resolve(err ? null : st)));
+/**
+ * `fs.stat` for revalidating known files, shared by the requests that arrive in the same turn of the
+ * event loop: the first request for a path schedules one stat for the end of the turn
+ * (`setImmediate`), later requests in that turn join it, and a request arriving after it was
+ * dispatched schedules a new one. Every request therefore gets a stat that started after the request
+ * arrived — never a stale answer — while a burst of requests for one hot file costs one thread-pool
+ * round trip instead of one each. Resolves to `null` on any error.
+ */
+export class StatBatcher {
+  private readonly waiting = new Map<string, Promise<Stats | null>>();
+
+  stat(path: string): Promise<Stats | null> {
+    let pending = this.waiting.get(path);
+    if (!pending) {
+      pending = new Promise((resolve) => {
+        setImmediate(() => {
+          this.waiting.delete(path);
+          stat(path, (err, st) => resolve(err ? null : st));
+        });
+      });
+      this.waiting.set(path, pending);
+    }
+    return pending;
+  }
 }
