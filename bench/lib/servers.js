@@ -1,6 +1,6 @@
 // The servers under test: how to tell whether each is on the machine and how to start it alone on
 // 127.0.0.1:<port>, serving the folder of test files.
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -22,13 +22,10 @@ import { join } from 'node:path';
  */
 
 function quiet(cmd, args) {
-  try {
-    // Some tools (nginx -v, siege --version) print their version on stderr.
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
-  } catch (err) {
-    const e = /** @type {{ stdout?: string, stderr?: string }} */ (err);
-    return `${e.stdout ?? ''}${e.stderr ?? ''}` || null;
-  }
+  // Some tools (nginx -v, siege --version) print their version on stderr: keep both streams.
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 10000 });
+  if (r.error) return null;
+  return `${r.stdout ?? ''}${r.stderr ?? ''}` || null;
 }
 
 function onPath(cmd) {
