@@ -1,11 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
-import { createAquaServer, type AquaServer } from './server.js';
+import { parseCredentials } from './auth.js';
+import { createAquaServer, type AquaServer, type TlsOptions } from './server.js';
 
 /** What the command line asked for, validated and frozen. */
 export interface Config {
@@ -24,6 +25,10 @@ export interface Config {
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
+  /** `user:password` for HTTP Basic authentication (`--auth` or $AQUA_AUTH); undefined: open to all. */
+  readonly auth: string | undefined;
+  /** Certificate and key files for HTTPS (HTTP/2 with HTTP/1.1 fallback); undefined: plain HTTP. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
 }
 
 /** A problem with the command line: one line on stderr, exit code 2. */
@@ -67,6 +72,9 @@ export function buildProgram(): Command {
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
     .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
     .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
+    .option('--auth <user:password>', 'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)')
+    .option('--tls-cert <file>', 'serve HTTPS (HTTP/2, HTTP/1.1 fallback) with this PEM certificate chain; needs --tls-key')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['pretty', 'json']))
@@ -89,6 +97,9 @@ interface ParsedFlags {
   maxConnections: number;
   sendTimeout: number;
   grace: number;
+  auth?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat?: LogFormat;
   quiet: boolean;
@@ -110,6 +121,16 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     }
     portExplicit = true;
   }
+  const auth = flags.auth ?? (env.AQUA_AUTH === '' ? undefined : env.AQUA_AUTH);
+  if (auth !== undefined) {
+    try {
+      parseCredentials(auth);
+    } catch (err) {
+      throw new UsageError(`${flags.auth !== undefined ? '--auth' : '$AQUA_AUTH'}: ${(err as Error).message}`);
+    }
+  }
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls = flags.tlsCert !== undefined && flags.tlsKey !== undefined ? Object.freeze({ certFile: path.resolve(flags.tlsCert), keyFile: path.resolve(flags.tlsKey) }) : undefined;
   return Object.freeze({
     root,
     port: port ?? DEFAULT_PORT,
@@ -125,6 +146,8 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
+    auth,
+    tls,
   });
 }
 
@@ -154,8 +177,17 @@ async function listen(aqua: AquaServer, config: Config): Promise<{ address: Addr
   }
 }
 
-function urls(address: AddressInfo, host: string | undefined): { local: string; lan: string[] } {
-  const fmt = (h: string): string => `http://${h.includes(':') ? `[${h}]` : h}:${address.port}/`;
+/** Read the PEM files of --tls-cert/--tls-key; a file that cannot be read is a one-line error. */
+async function readTls(files: { certFile: string; keyFile: string }): Promise<TlsOptions> {
+  const read = (file: string, flag: string): Promise<Buffer> =>
+    readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read ${flag} ${file} (${err.code ?? 'error'})`);
+    });
+  return { cert: await read(files.certFile, '--tls-cert'), key: await read(files.keyFile, '--tls-key') };
+}
+
+function urls(address: AddressInfo, host: string | undefined, scheme: 'http' | 'https'): { local: string; lan: string[] } {
+  const fmt = (h: string): string => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${address.port}/`;
   const wildcard = !host || host === '0.0.0.0' || host === '::';
   if (!wildcard) return { local: fmt(host), lan: [] };
   const lan: string[] = [];
@@ -186,19 +218,39 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     throw err;
   }
+  let tls: TlsOptions | undefined;
+  if (config.tls) {
+    try {
+      tls = await readTls(config.tls);
+    } catch (err) {
+      process.stderr.write(`aqua-serve: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
   const logger: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
-  const aqua = createAquaServer({
-    root: config.root,
-    dotfiles: config.dotfiles,
-    index: config.index,
-    listing: config.listing,
-    followSymlinks: config.followSymlinks,
-    cors: config.cors,
-    maxConnections: config.maxConnections,
-    graceSeconds: config.graceSeconds,
-    timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
-    logger,
-  });
+  let aqua: AquaServer;
+  try {
+    aqua = createAquaServer({
+      root: config.root,
+      dotfiles: config.dotfiles,
+      index: config.index,
+      listing: config.listing,
+      followSymlinks: config.followSymlinks,
+      cors: config.cors,
+      maxConnections: config.maxConnections,
+      graceSeconds: config.graceSeconds,
+      timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
+      auth: config.auth,
+      tls,
+      logger,
+    });
+  } catch (err) {
+    // A certificate or key that node:tls cannot use.
+    process.stderr.write(`aqua-serve: cannot use --tls-cert/--tls-key: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exitCode = 2;
+    return;
+  }
   let bound: Awaited<ReturnType<typeof listen>>;
   try {
     bound = await listen(aqua, config);
@@ -214,7 +266,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
 }
 
 function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
-  const { local, lan } = urls(bound.address, config.host);
+  const { local, lan } = urls(bound.address, config.host, config.tls ? 'https' : 'http');
   const lines = [`aqua-serve ${version()} serving ${config.root}`];
   if (bound.movedFrom !== undefined) lines.push(`  port ${bound.movedFrom} is in use; took free port ${bound.address.port} instead`);
   lines.push(`  Local:   ${local}`);

@@ -1,16 +1,24 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { basicAuth, type BasicAuth } from './auth.js';
 import { sendError } from './errors.js';
 import { serveDirectory } from './handler.js';
 import type { Logger } from './log.js';
 import type { ServeOptions } from './options.js';
 
-/** A plain `(req, res)` request listener: an Express app, a connect stack, or `serveDirectory(...)`. */
+/**
+ * A plain `(req, res)` request listener: an Express app, a connect stack, or `serveDirectory(...)`.
+ * With TLS, HTTP/2 requests reach it as `node:http2` compatibility objects (`Http2ServerRequest`,
+ * `Http2ServerResponse`), which offer the members a static handler uses: method, url, headers,
+ * setHeader/writeHead/write/end/destroy, `drain` and `close` events.
+ */
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 /** Timeouts of the server, in milliseconds. Each is documented in the README. */
 export interface Timeouts {
-  /** Time to receive a request's headers (slowloris defence). Default 15 000. */
+  /** Time to receive a request's headers (slowloris defence); also bounds a TLS handshake. Default 15 000. */
   headersMs: number;
   /** Time to receive a whole request, headers and body; it does not bound the response. Default 60 000. */
   requestMs: number;
@@ -27,6 +35,12 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   sendMs: 300_000,
 });
 
+/** A certificate chain and its private key, PEM. With them the server speaks HTTPS: HTTP/2, or HTTP/1.1 by ALPN. */
+export interface TlsOptions {
+  readonly cert: string | Buffer;
+  readonly key: string | Buffer;
+}
+
 /** Options of {@link createAquaServer}: either a folder to serve (`root`) or any request `handler`. */
 export interface AquaServerOptions extends ServeOptions {
   /** Serve this folder, as the CLI does. */
@@ -42,13 +56,17 @@ export interface AquaServerOptions extends ServeOptions {
   /** Seconds that in-flight responses get to finish on `close()` (default 10). */
   graceSeconds?: number;
   timeouts?: Partial<Timeouts>;
+  /** `user:password`: every request needs these HTTP Basic credentials (default: no authentication). */
+  auth?: string;
+  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this certificate and key (default: plain HTTP/1.1). */
+  tls?: TlsOptions;
   /** One line per response; default silent. */
   logger?: Logger;
 }
 
 export interface AquaServer {
-  /** The underlying `node:http` server. */
-  readonly server: http.Server;
+  /** The underlying server: `node:http`, or `node:http2`'s secure server when `tls` is set. */
+  readonly server: http.Server | Http2SecureServer;
   /** Start listening; resolves to the bound address. */
   listen(port?: number, host?: string): Promise<AddressInfo>;
   /** Stop accepting, let in-flight responses finish within the grace period, then close every connection. */
@@ -57,7 +75,26 @@ export interface AquaServer {
   readonly connections: number;
 }
 
+/** Pending connections the kernel queues before `accept` (capped by `net.core.somaxconn`). */
 const LISTEN_BACKLOG = 4096;
+
+/** One client connection: a TCP socket, or a TLS socket carrying HTTP/1.1 or an HTTP/2 session. */
+interface Connection {
+  readonly socket: Socket;
+  /** Set for an HTTP/2 connection. */
+  session: Http2Session | null;
+  /** Over `maxConnections` when it arrived: every request on it gets a 503. */
+  readonly refused: boolean;
+  /** Responses in progress on it. */
+  active: number;
+}
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+type AnyResponse = ServerResponse | Http2ServerResponse;
+
+function isHttp2(req: AnyRequest): req is Http2ServerRequest {
+  return req.httpVersionMajor === 2;
+}
 
 /**
  * An HTTP server for a folder or for any request handler.
@@ -76,50 +113,114 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 10_000;
   const graceMs = (options.graceSeconds ?? 10) * 1000;
+  const auth: BasicAuth | null = options.auth ? basicAuth(options.auth) : null;
+  const cors = options.cors ?? false;
 
-  const sockets = new Set<Socket>();
-  const refused = new WeakSet<Socket>();
+  const connections = new Set<Connection>();
+  const bySocket = new WeakMap<Socket, Connection>();
+  const bySession = new WeakMap<Http2Session, Connection>();
   let inFlight = 0;
   let closing: Promise<void> | null = null;
   let idleWaiter: (() => void) | null = null;
 
-  const server = http.createServer(
-    {
-      headersTimeout: timeouts.headersMs,
-      requestTimeout: timeouts.requestMs,
-      keepAliveTimeout: timeouts.keepAliveMs,
-      connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
-      maxHeaderSize: 16 * 1024,
-    },
-    (req, res) => {
-      inFlight++;
-      const started = process.hrtime.bigint();
-      const socket = req.socket;
-      const writtenBefore = socket.bytesWritten;
-      res.once('close', () => {
-        inFlight--;
-        if (logger?.isLevelEnabled('info')) logResponse(logger, req, res, started, socket.bytesWritten - writtenBefore);
-        if (inFlight === 0 && idleWaiter) idleWaiter();
-      });
-      if (closing) res.setHeader('Connection', 'close');
-      if (refused.has(socket)) {
-        res.setHeader('Connection', 'close');
-        return sendError(res, 503, { 'Retry-After': '1' });
-      }
-      listener(req, res);
-    },
-  );
-  server.keepAliveTimeout = timeouts.keepAliveMs;
-  server.timeout = timeouts.sendMs;
+  const connectionOf = (req: AnyRequest): Connection | undefined =>
+    isHttp2(req) ? bySession.get(req.stream.session as Http2Session) : bySocket.get(req.socket);
 
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-    if (sockets.size > maxConnections) {
-      refused.add(socket);
-      socket.setTimeout(5_000); // a refused client gets a moment to send its request and read the 503
+  const onRequest = (req: AnyRequest, res: AnyResponse): void => {
+    inFlight++;
+    const started = process.hrtime.bigint();
+    const conn = connectionOf(req);
+    if (conn) conn.active++;
+    const socket = req.socket;
+    const writtenBefore = socket.bytesWritten;
+    res.once('close', () => {
+      inFlight--;
+      if (conn) {
+        conn.active--;
+        // While stopping, a kept-alive HTTP/1.1 connection goes as soon as its last response is done.
+        if (closing && conn.active === 0 && !conn.session) conn.socket.destroySoon();
+      }
+      if (logger?.isLevelEnabled('info')) logResponse(logger, req, res, started, isHttp2(req) ? null : socket.bytesWritten - writtenBefore);
+      if (inFlight === 0 && idleWaiter) idleWaiter();
+    });
+    const h1 = res as ServerResponse; // the listener's types; for HTTP/2 the compat object stands in
+    if ((closing || conn?.refused) && !isHttp2(req)) h1.setHeader('Connection', 'close');
+    if (conn?.refused) {
+      sendError(h1, 503, { 'Retry-After': '1' });
+      if (conn.session && !conn.session.closed) conn.session.close();
+      return;
     }
-  });
+    if (auth && !isPreflight(req, cors) && !auth.allows(req.headers.authorization)) {
+      return sendError(h1, 401, { 'WWW-Authenticate': auth.challenge });
+    }
+    listener(req as IncomingMessage, h1);
+  };
+
+  const track = (socket: Socket): Connection => {
+    const conn: Connection = { socket, session: null, refused: connections.size >= maxConnections, active: 0 };
+    connections.add(conn);
+    bySocket.set(socket, conn);
+    socket.once('close', () => connections.delete(conn));
+    // A refused client gets a moment to send its request and read the 503.
+    if (conn.refused) socket.setTimeout(5_000, () => socket.destroy());
+    if (closing) socket.destroySoon();
+    return conn;
+  };
+
+  let server: http.Server | Http2SecureServer;
+  if (options.tls) {
+    const secure = http2.createSecureServer(
+      {
+        cert: options.tls.cert,
+        key: options.tls.key,
+        allowHTTP1: true,
+        handshakeTimeout: timeouts.headersMs,
+        settings: { maxConcurrentStreams: 128 },
+      },
+      onRequest,
+    );
+    // HTTP/1.1 over TLS is served by node:http's machinery, configured through these fields.
+    const h1Fields = secure as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number };
+    h1Fields.connectionsCheckingInterval = Math.min(1_000, timeouts.headersMs);
+    h1Fields.headersTimeout = timeouts.headersMs;
+    h1Fields.requestTimeout = timeouts.requestMs;
+    h1Fields.keepAliveTimeout = timeouts.keepAliveMs;
+    secure.setTimeout(timeouts.sendMs);
+    // Runs before http2's own listener, which creates the session (and emits 'session') synchronously.
+    let arriving: Connection | null = null;
+    secure.prependListener('secureConnection', (socket: TLSSocket) => {
+      arriving = track(socket);
+    });
+    secure.on('session', (session: Http2Session) => {
+      if (!arriving) return;
+      arriving.session = session;
+      bySession.set(session, arriving);
+      arriving = null;
+      if (closing) session.close();
+    });
+    secure.on('secureConnection', () => {
+      arriving = null;
+    });
+    secure.on('sessionError', (err: Error) => logger?.debug({ err: err.message }, 'http2 session error'));
+    secure.on('tlsClientError', (err: Error) => logger?.debug({ err: err.message }, 'tls handshake failed'));
+    server = secure;
+  } else {
+    const plain = http.createServer(
+      {
+        headersTimeout: timeouts.headersMs,
+        requestTimeout: timeouts.requestMs,
+        keepAliveTimeout: timeouts.keepAliveMs,
+        connectionsCheckingInterval: Math.min(1_000, timeouts.headersMs),
+        maxHeaderSize: 16 * 1024,
+      },
+      onRequest,
+    );
+    plain.keepAliveTimeout = timeouts.keepAliveMs;
+    plain.timeout = timeouts.sendMs;
+    plain.on('connection', (socket: Socket) => void track(socket));
+    server = plain;
+  }
+
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
     if (!socket.writable || socket.destroyed) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
@@ -129,10 +230,21 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     socket.destroySoon();
   });
 
+  /** Close what is idle now: HTTP/1.1 connections between requests; HTTP/2 sessions get GOAWAY and end after their streams. */
+  const closeIdle = (): void => {
+    for (const conn of connections) {
+      if (conn.session) {
+        if (!conn.session.closed) conn.session.close();
+      } else if (conn.active === 0) {
+        conn.socket.destroySoon();
+      }
+    }
+  };
+
   return {
     server,
     get connections() {
-      return sockets.size;
+      return connections.size;
     },
     listen(port = options.port ?? 0, host = options.host) {
       return new Promise<AddressInfo>((resolve, reject) => {
@@ -147,15 +259,14 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     close() {
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        server.closeIdleConnections();
+        closeIdle();
         const drained = new Promise<void>((done) => {
           if (inFlight === 0) return done();
           idleWaiter = done;
         });
         const grace = new Promise<void>((done) => setTimeout(done, graceMs).unref());
         void Promise.race([drained, grace]).then(() => {
-          server.closeIdleConnections();
-          for (const socket of sockets) socket.destroy();
+          for (const conn of connections) conn.socket.destroy();
         });
       });
       return closing;
@@ -163,7 +274,12 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
   };
 }
 
-function logResponse(logger: Logger, req: IncomingMessage, res: ServerResponse, started: bigint, bytes: number): void {
+/** A CORS preflight (browsers send it without credentials), let through when `--cors` is on. */
+function isPreflight(req: AnyRequest, cors: boolean): boolean {
+  return cors && req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+}
+
+function logResponse(logger: Logger, req: AnyRequest, res: AnyResponse, started: bigint, bytes: number | null): void {
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const line = {
     method: req.method,
@@ -171,7 +287,8 @@ function logResponse(logger: Logger, req: IncomingMessage, res: ServerResponse, 
     status: res.statusCode,
     bytes,
     ms: Math.round(ms * 10) / 10,
-    remote: req.socket.remoteAddress,
+    remote: req.socket?.remoteAddress,
+    proto: isHttp2(req) ? 'h2' : undefined,
   };
   if (res.writableFinished) logger.info(line, 'response');
   else logger.warn(line, 'aborted');
