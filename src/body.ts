@@ -54,9 +54,17 @@ export async function* fileBody(
   }
 }
 
-/** True once the client can no longer receive this response (connection closed or reset). */
+/**
+ * True once the client can no longer receive this response (connection closed or reset). Also
+ * right for `node:http2`'s compatibility response, which has no `destroyed`, whose `socket` is
+ * `undefined` once its stream closed, and whose stream can be reset while the session lives on.
+ */
 export function isGone(res: ServerResponse): boolean {
-  return res.destroyed || (res.socket !== null && res.socket.destroyed);
+  if (res.destroyed) return true;
+  const socket = res.socket as ServerResponse['socket'] | undefined;
+  if (socket === undefined || (socket !== null && socket.destroyed)) return true;
+  const stream = (res as { stream?: { destroyed: boolean } }).stream;
+  return stream !== undefined && stream.destroyed;
 }
 
 /** Resolve when `res` can take more data, or when the client has gone (whichever comes first). */

@@ -1,0 +1,212 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isGone } from '../../src/body.js';
+import { createAquaServer } from '../../src/server.js';
+import { patternBytes, sha256, startCli, waitFor, type Child } from './support.js';
+
+const BIG = 13 * 1024 * 1024;
+const USER = 'ada';
+const PASSWORD = 'p:ss wörd';
+const AUTH = 'Basic ' + Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
+
+/** A throwaway self-signed certificate for 127.0.0.1 (openssl ships with Debian and macOS). */
+function makeCert(dir: string): { cert: Buffer; certFile: string; keyFile: string } {
+  const certFile = path.join(dir, 'cert.pem');
+  const keyFile = path.join(dir, 'key.pem');
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-keyout', keyFile, '-out', certFile,
+  ], { stdio: 'ignore' });
+  return { cert: readFileSync(certFile), certFile, keyFile };
+}
+
+interface H2Answer {
+  headers: http2.IncomingHttpHeaders;
+  bytes: number;
+  sha256: string;
+}
+
+function h2get(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHeaders): Promise<H2Answer> {
+  return new Promise((resolve, reject) => {
+    const stream = session.request(headers);
+    const chunks: Buffer[] = [];
+    let answer: http2.IncomingHttpHeaders = {};
+    stream.on('response', (h) => (answer = h));
+    stream.on('data', (c: Buffer) => chunks.push(c));
+    stream.once('end', () => {
+      const body = Buffer.concat(chunks);
+      resolve({ headers: answer, bytes: body.length, sha256: sha256(body) });
+    });
+    stream.once('error', reject);
+    stream.end();
+  });
+}
+
+function httpsGet(port: number, ca: Buffer, p: string, headers: Record<string, string>, agent?: https.Agent): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer; alpn: string | false }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, path: p, ca, headers, agent: agent ?? false }, (res) => {
+      const chunks: Buffer[] = [];
+      const alpn = (res.socket as TLSSocket).alpnProtocol;
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), alpn }));
+    });
+    req.once('error', reject);
+    req.end();
+  });
+}
+
+describe('HTTPS: HTTP/2 and HTTP/1.1 fallback, with --auth, through the CLI', () => {
+  let dir: string;
+  let cert: Buffer;
+  let server: Child;
+  let big: Buffer;
+  let session: http2.ClientHttp2Session;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-tls-'));
+    const files = makeCert(dir);
+    cert = files.cert;
+    const root = path.join(dir, 'root');
+    execFileSync('mkdir', ['-p', path.join(root, 'sub')]);
+    big = patternBytes(BIG, 41);
+    writeFileSync(path.join(root, 'big.bin'), big);
+    writeFileSync(path.join(root, 'tiny.txt'), 'hello, aqua!\n');
+    server = await startCli(['--tls-cert', files.certFile, '--tls-key', files.keyFile, '--auth', `${USER}:${PASSWORD}`, '--log-level', 'error', root]);
+    session = http2.connect(`https://127.0.0.1:${server.port}`, { ca: cert });
+    await new Promise<void>((resolve, reject) => {
+      session.once('connect', () => resolve());
+      session.once('error', reject);
+    });
+  });
+
+  afterAll(() => {
+    session?.close();
+    server?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('negotiates h2 and serves the exact bytes', async () => {
+    expect(session.alpnProtocol).toBe('h2');
+    const r = await h2get(session, { ':path': '/big.bin', authorization: AUTH });
+    expect(r.headers[':status']).toBe(200);
+    expect(r.headers['content-length']).toBe(String(BIG));
+    expect(r).toMatchObject({ bytes: BIG, sha256: sha256(big) });
+  });
+
+  it('h2: 401 with the Basic challenge without credentials or with wrong ones; listings too', async () => {
+    for (const authorization of [undefined, 'Basic ' + Buffer.from(`${USER}:wrong`).toString('base64'), 'Bearer x', 'Basic !!!']) {
+      for (const p of ['/tiny.txt', '/', '/sub/', '/missing']) {
+        const headers: http2.OutgoingHttpHeaders = { ':path': p };
+        if (authorization) headers.authorization = authorization;
+        const r = await h2get(session, headers);
+        expect(r.headers[':status']).toBe(401);
+        expect(r.headers['www-authenticate']).toBe('Basic realm="aqua-serve", charset="UTF-8"');
+      }
+    }
+  });
+
+  it('h2: HEAD, 404, folder redirect, listing, 50 parallel streams', async () => {
+    const head = await h2get(session, { ':path': '/tiny.txt', ':method': 'HEAD', authorization: AUTH });
+    expect(head.headers[':status']).toBe(200);
+    expect(head.headers['content-length']).toBe('13');
+    expect(head.bytes).toBe(0);
+    expect((await h2get(session, { ':path': '/missing', authorization: AUTH })).headers[':status']).toBe(404);
+    const redirect = await h2get(session, { ':path': '/sub', authorization: AUTH });
+    expect(redirect.headers[':status']).toBe(301);
+    expect(redirect.headers.location).toBe('/sub/');
+    const listing = await h2get(session, { ':path': '/', authorization: AUTH });
+    expect(listing.headers[':status']).toBe(200);
+    const many = await Promise.all(Array.from({ length: 50 }, () => h2get(session, { ':path': '/tiny.txt', authorization: AUTH })));
+    expect(many.every((r) => r.headers[':status'] === 200 && r.bytes === 13)).toBe(true);
+  });
+
+  it('h2: 100 streams cancelled mid-body (some while the server waits for the window) leak no descriptor', async () => {
+    await waitFor(() => false, 300);
+    const idle = server.fds();
+    await Promise.all(
+      Array.from(
+        { length: 100 },
+        (_, i) =>
+          new Promise<void>((resolve) => {
+            const stream = session.request({ ':path': '/big.bin', authorization: AUTH });
+            let seen = 0;
+            stream.on('data', (d: Buffer) => {
+              seen += d.length;
+              if (seen < 64 * 1024 || stream.closed || stream.isPaused()) return;
+              if (i % 2 === 0) stream.close(http2.constants.NGHTTP2_CANCEL);
+              else {
+                stream.pause();
+                setTimeout(() => stream.close(http2.constants.NGHTTP2_CANCEL), 50 + (i % 7) * 20);
+              }
+            });
+            stream.once('close', () => resolve());
+            stream.once('error', () => undefined);
+            stream.end();
+          }),
+      ),
+    );
+    expect(await waitFor(() => server.fds() <= idle, 5_000)).toBe(true);
+    const after = await h2get(session, { ':path': '/big.bin', authorization: AUTH });
+    expect(after).toMatchObject({ bytes: BIG, sha256: sha256(big) });
+  }, 30_000);
+
+  it('HTTP/1.1 over TLS (no h2 in ALPN): same handler, same answers, keep-alive', async () => {
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cert });
+    const r = await httpsGet(server.port, cert, '/big.bin', { authorization: AUTH }, agent);
+    expect(r.alpn === false || r.alpn === 'http/1.1').toBe(true);
+    expect(r.status).toBe(200);
+    expect(sha256(r.body)).toBe(sha256(big));
+    const denied = await httpsGet(server.port, cert, '/', {}, agent);
+    expect(denied.status).toBe(401);
+    expect(denied.headers['www-authenticate']).toBe('Basic realm="aqua-serve", charset="UTF-8"');
+    const redirect = await httpsGet(server.port, cert, '/sub', { authorization: AUTH }, agent);
+    expect([redirect.status, redirect.headers.location]).toEqual([301, '/sub/']);
+    agent.destroy();
+  }, 30_000);
+});
+
+describe('isGone under HTTP/2', () => {
+  it('is true, and does not throw, once the client cancelled the stream', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-h2gone-'));
+    const { cert, certFile, keyFile } = makeCert(dir);
+    let seen: boolean | string = 'not called';
+    const closed = new Promise<void>((resolveClosed) => {
+      const aqua = createAquaServer({
+        tls: { cert: readFileSync(certFile), key: readFileSync(keyFile) },
+        host: '127.0.0.1',
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.write('first');
+          res.once('close', () => {
+            try {
+              seen = isGone(res);
+            } catch (err) {
+              seen = `threw ${(err as Error).name}`;
+            }
+            void aqua.close().then(resolveClosed);
+          });
+        },
+      });
+      void aqua.listen().then(({ port }) => {
+        const session = http2.connect(`https://127.0.0.1:${port}`, { ca: cert });
+        const stream = session.request({ ':path': '/' });
+        stream.once('data', () => {
+          stream.close(http2.constants.NGHTTP2_CANCEL);
+          session.close();
+        });
+        stream.once('error', () => undefined);
+        stream.end();
+      });
+    });
+    await closed;
+    rmSync(dir, { recursive: true, force: true });
+    expect(seen).toBe(true);
+  });
+});
