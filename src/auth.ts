@@ -18,7 +18,7 @@ export function parseCredentials(value: string): { user: string; password: strin
   const colon = value.indexOf(':');
   const user = colon < 0 ? '' : value.slice(0, colon);
   const password = colon < 0 ? '' : value.slice(colon + 1);
-  if (user === '' || password === '') throw new RangeError('auth must be given as user:password, both non-empty');
+  if (user === '' || password === '') throw new RangeError('expected user:password, both non-empty');
   return { user, password };
 }
 

@@ -102,8 +102,12 @@ export function fetchHash(port: number, path: string, headers: http.OutgoingHttp
         bytes += chunk.length;
         hash.update(chunk);
       });
-      const done = (complete: boolean): void =>
+      let finished = false;
+      const done = (complete: boolean): void => {
+        if (finished) return; // 'aborted' and 'error' may both come
+        finished = true;
         resolve({ status: res.statusCode ?? 0, headers: res.headers, bytes, sha256: hash.digest('hex'), complete });
+      };
       res.once('end', () => done(true));
       res.once('aborted', () => done(false));
       res.once('error', () => done(false));
