@@ -210,3 +210,81 @@ describe('isGone under HTTP/2', () => {
     expect(seen).toBe(true);
   });
 });
+
+describe('HTTPS: graceful stop and --max-connections', () => {
+  let dir: string;
+  let files: { cert: Buffer; certFile: string; keyFile: string };
+  let root: string;
+  let big: Buffer;
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-tlsstop-'));
+    files = makeCert(dir);
+    root = path.join(dir, 'root');
+    execFileSync('mkdir', ['-p', root]);
+    big = patternBytes(BIG, 43);
+    writeFileSync(path.join(root, 'big.bin'), big);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('SIGTERM: the running h2 stream finishes, new connections are refused, exit 0 long before --grace', async () => {
+    const server = await startCli(['--tls-cert', files.certFile, '--tls-key', files.keyFile, '--grace', '20', '--log-level', 'error', root]);
+    try {
+      const session = http2.connect(`https://127.0.0.1:${server.port}`, { ca: files.cert });
+      session.once('error', () => undefined);
+      const stream = session.request({ ':path': '/big.bin' });
+      const chunks: Buffer[] = [];
+      const first = new Promise<void>((r) => stream.once('data', () => r()));
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      const ended = new Promise<boolean>((r) => {
+        stream.once('end', () => r(true));
+        stream.once('error', () => r(false));
+      });
+      stream.end();
+      await first;
+      stream.pause();
+      const stopAt = Date.now();
+      server.proc.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      const refused = await new Promise<boolean>((r) => {
+        const probe = http2.connect(`https://127.0.0.1:${server.port}`, { ca: files.cert });
+        probe.once('connect', () => {
+          probe.destroy();
+          r(false);
+        });
+        probe.once('error', (err: NodeJS.ErrnoException) => r(err.code === 'ECONNREFUSED'));
+      });
+      expect(refused).toBe(true);
+      stream.resume();
+      expect(await ended).toBe(true);
+      expect(sha256(Buffer.concat(chunks))).toBe(sha256(big));
+      expect(await server.exited).toBe(0);
+      expect(Date.now() - stopAt).toBeLessThan(8_000);
+      session.destroy();
+    } finally {
+      server.kill();
+    }
+  }, 30_000);
+
+  it('over the limit: h2 streams and HTTP/1.1-over-TLS requests get a quick 503', async () => {
+    const aqua = createAquaServer({ root, host: '127.0.0.1', maxConnections: 1, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
+    const { port } = await aqua.listen();
+    try {
+      const first = http2.connect(`https://127.0.0.1:${port}`, { ca: files.cert });
+      await new Promise<void>((r) => first.once('connect', () => r()));
+      await waitFor(() => aqua.connections === 1, 2_000);
+      const second = http2.connect(`https://127.0.0.1:${port}`, { ca: files.cert });
+      second.once('error', () => undefined);
+      const r = await h2get(second, { ':path': '/big.bin' });
+      expect(r.headers[':status']).toBe(503);
+      expect(r.headers['retry-after']).toBe('1');
+      const h1 = await httpsGet(port, files.cert, '/big.bin', {});
+      expect(h1.status).toBe(503);
+      expect(h1.headers.connection).toBe('close');
+      first.close();
+      second.destroy();
+    } finally {
+      await aqua.close();
+    }
+  }, 20_000);
+});
