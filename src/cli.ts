@@ -1,12 +1,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
 import { parseCredentials } from './auth.js';
 import { createAquaServer, type AquaServer, type TlsOptions } from './server.js';
+import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
 
 /** What the command line asked for, validated and frozen. */
 export interface Config {
@@ -25,6 +28,8 @@ export interface Config {
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
+  /** Processes serving the one listening socket (1: no cluster). */
+  readonly workers: number;
   /** `user:password` for HTTP Basic authentication (`--auth` or $AQUA_AUTH); undefined: open to all. */
   readonly auth: string | undefined;
   /** Certificate and key files for HTTPS (HTTP/2 with HTTP/1.1 fallback); undefined: plain HTTP. */
@@ -72,6 +77,13 @@ export function buildProgram(): Command {
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
     .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
     .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
+    .option('--workers <n|auto>', 'serve from this many processes sharing one socket (auto: one per core)', (v: string) => {
+      try {
+        return parseWorkers(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    }, 1)
     .option('--auth <user:password>', 'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)')
     .option('--tls-cert <file>', 'serve HTTPS (HTTP/2, HTTP/1.1 fallback) with this PEM certificate chain; needs --tls-key')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
@@ -83,7 +95,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '')}\n`) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`) });
 }
 
 interface ParsedFlags {
@@ -97,6 +109,7 @@ interface ParsedFlags {
   maxConnections: number;
   sendTimeout: number;
   grace: number;
+  workers: number;
   auth?: string;
   tlsCert?: string;
   tlsKey?: string;
@@ -146,6 +159,7 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
+    workers: flags.workers,
     auth,
     tls,
   });
@@ -183,7 +197,13 @@ async function readTls(files: { certFile: string; keyFile: string }): Promise<Tl
     readFile(file).catch((err: NodeJS.ErrnoException) => {
       throw new UsageError(`cannot read ${flag} ${file} (${err.code ?? 'error'})`);
     });
-  return { cert: await read(files.certFile, '--tls-cert'), key: await read(files.keyFile, '--tls-key') };
+  const pair = { cert: await read(files.certFile, '--tls-cert'), key: await read(files.keyFile, '--tls-key') };
+  try {
+    createSecureContext(pair); // checked here, so a --workers primary refuses a bad pair before forking
+  } catch (err) {
+    throw new UsageError(`cannot use --tls-cert/--tls-key: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return pair;
 }
 
 function urls(address: AddressInfo, host: string | undefined, scheme: 'http' | 'https'): { local: string; lan: string[] } {
@@ -229,6 +249,18 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
   }
   const logger: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
+  if (config.workers > 1 && cluster.isPrimary) {
+    return runPrimary({
+      ...config,
+      logger,
+      onListening: (address, movedFrom) => {
+        if (config.logLevel !== 'silent') printBanner(config, { address: { address: config.host ?? '::', ...address }, movedFrom });
+      },
+    });
+  }
+  if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
+    config = Object.freeze({ ...config, port: Number(process.env[WORKER_PORT_ENV]), portExplicit: true });
+  }
   let aqua: AquaServer;
   try {
     aqua = createAquaServer({
@@ -261,7 +293,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exitCode = 1;
     return;
   }
-  if (config.logLevel !== 'silent') printBanner(config, bound);
+  if (config.logLevel !== 'silent' && !cluster.isWorker) printBanner(config, bound);
   handleSignals(aqua, logger, config);
 }
 

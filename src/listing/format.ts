@@ -1,5 +1,6 @@
 /** Escape text for HTML text and double- or single-quoted attribute values. */
 export function escapeHtml(text: string): string {
+  if (!/[&<>"']/.test(text)) return text;
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 

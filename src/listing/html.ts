@@ -16,10 +16,11 @@ export function renderListingHtml(listing: Listing, _view: SortState): string {
   for (const e of listing.entries) {
     const href = escapeHtml(here + encodeURIComponent(e.name) + (e.type === 'directory' ? '/' : ''));
     const name = escapeHtml(e.name) + (e.type === 'directory' ? '/' : '');
-    const when = new Date(e.mtimeMs).toISOString().replace('T', ' ').slice(0, 19);
+    const iso = new Date(e.mtimeMs).toISOString();
+    const when = iso.slice(0, 10) + ' ' + iso.slice(11, 19);
     rows.push(
       `<tr><td><a href="${href}">${name}</a></td><td>${e.type === 'file' ? humanSize(e.size) : ''}</td>` +
-        `<td><time datetime="${new Date(e.mtimeMs).toISOString()}">${when}</time></td><td>${e.type === 'directory' ? 'folder' : 'file'}</td></tr>`,
+        `<td><time datetime="${iso}">${when}</time></td><td>${e.type === 'directory' ? 'folder' : 'file'}</td></tr>`,
     );
   }
   const title = escapeHtml(listing.path);

@@ -11,12 +11,13 @@ export const DEFAULT_SORT: SortState = Object.freeze({ sort: 'name', order: 'asc
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
+const compareNames = collator.compare;
+
 function byName(a: Entry, b: Entry): number {
-  return collator.compare(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return compareNames(a.name, b.name) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 }
 
-const KEYS: Readonly<Record<SortKey, (a: Entry, b: Entry) => number>> = {
-  name: byName,
+const KEYS: Readonly<Record<Exclude<SortKey, 'name'>, (a: Entry, b: Entry) => number>> = {
   size: (a, b) => a.size - b.size,
   date: (a, b) => a.mtimeMs - b.mtimeMs,
 };
@@ -26,12 +27,15 @@ const KEYS: Readonly<Record<SortKey, (a: Entry, b: Entry) => number>> = {
  * in natural order ("file2" before "file10"). Returns a new array.
  */
 export function sortEntries(entries: readonly Entry[], state: SortState = DEFAULT_SORT): Entry[] {
-  const key = KEYS[state.sort];
   const sign = state.order === 'desc' ? -1 : 1;
-  return [...entries].sort((a, b) => {
-    if (a.type !== b.type) return a.type === 'directory' ? -1 : 1;
-    return sign * key(a, b) || byName(a, b);
-  });
+  const folders = entries.filter((e) => e.type === 'directory');
+  const files = entries.filter((e) => e.type !== 'directory');
+  const order = (list: Entry[]): Entry[] => {
+    if (state.sort === 'name') return list.sort((a, b) => sign * byName(a, b));
+    const key = KEYS[state.sort];
+    return list.sort((a, b) => sign * key(a, b) || byName(a, b));
+  };
+  return [...order(folders), ...order(files)];
 }
 
 /** Sort state from a query string (`?sort=size&order=desc`); unknown values fall back to the default. */
