@@ -21,7 +21,7 @@ describe('slowloris', () => {
   beforeAll(async () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-loris-'));
     writeFileSync(path.join(dir, 'tiny.txt'), TINY);
-    server = await startScript({ root: dir, timeouts: { headersMs: 2_000 } });
+    server = await startScript({ root: dir, timeouts: { headersMs: 3_000 } });
   });
 
   afterAll(() => {
@@ -55,10 +55,14 @@ describe('slowloris', () => {
         expect(r.status).toBe(200);
         await new Promise((res) => setTimeout(res, 100));
       }
+      // Normal requests were all served while every trickling connection was still open (a server
+      // blocked by them would answer only once headersTimeout cleared them). The latency bound is
+      // loose: the machine may be busy with other tests.
+      expect(closed).toBe(0);
       expect(latencies.length).toBeGreaterThan(3);
-      expect(Math.max(...latencies)).toBeLessThan(1_000);
-      // headersTimeout 2 s, checked every second: all gone well before 6 s.
-      expect(await waitFor(() => closed === loris.length, 6_000)).toBe(true);
+      expect(Math.max(...latencies)).toBeLessThan(2_000);
+      // headersTimeout 3 s, checked every second: all gone well before 8 s.
+      expect(await waitFor(() => closed === loris.length, 8_000)).toBe(true);
       expect(got408).toBeGreaterThan(0);
       expect(Date.now() - started).toBeGreaterThan(1_500);
     } finally {
