@@ -157,6 +157,27 @@ describe('HTTPS: HTTP/2 and HTTP/1.1 fallback, with --auth, through the CLI', ()
     expect(after).toMatchObject({ bytes: BIG, sha256: sha256(big) });
   }, 30_000);
 
+  it('h2 rapid reset (CVE-2023-44487 style): 3000 streams opened and cancelled at once; the server stays up and leaks nothing', async () => {
+    await waitFor(() => false, 300);
+    const idle = server.fds();
+    const attacker = http2.connect(`https://127.0.0.1:${server.port}`, { ca: cert });
+    attacker.on('error', () => undefined);
+    await new Promise<void>((r) => attacker.once('connect', () => r()));
+    const closed: Promise<void>[] = [];
+    for (let i = 0; i < 3000 && !attacker.destroyed && !attacker.closed; i++) {
+      const stream = attacker.request({ ':path': '/big.bin', authorization: AUTH });
+      stream.on('error', () => undefined);
+      closed.push(new Promise<void>((r) => stream.once('close', () => r())));
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+    }
+    await Promise.race([Promise.all(closed), new Promise((r) => setTimeout(r, 10_000))]);
+    attacker.destroy();
+    expect(server.proc.exitCode).toBe(null);
+    expect(await waitFor(() => server.fds() <= idle, 5_000)).toBe(true);
+    const after = await h2get(session, { ':path': '/tiny.txt', authorization: AUTH });
+    expect(after.headers[':status']).toBe(200);
+  }, 30_000);
+
   it('HTTP/1.1 over TLS (no h2 in ALPN): same handler, same answers, keep-alive', async () => {
     const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: cert });
     const r = await httpsGet(server.port, cert, '/big.bin', { authorization: AUTH }, agent);
