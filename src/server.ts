@@ -119,6 +119,7 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
   const connections = new Set<Connection>();
   const bySocket = new WeakMap<Socket, Connection>();
   const bySession = new WeakMap<Http2Session, Connection>();
+  const rawSockets = new Set<Socket>();
   let inFlight = 0;
   let closing: Promise<void> | null = null;
   let idleWaiter: (() => void) | null = null;
@@ -202,6 +203,11 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     secure.on('secureConnection', () => {
       arriving = null;
     });
+    // Every TCP socket, also those still in their TLS handshake (not yet a Connection): closed on stop.
+    secure.on('connection', (raw: Socket) => {
+      rawSockets.add(raw);
+      raw.once('close', () => rawSockets.delete(raw));
+    });
     secure.on('sessionError', (err: Error) => logger?.debug({ err: err.message }, 'http2 session error'));
     secure.on('tlsClientError', (err: Error) => logger?.debug({ err: err.message }, 'tls handshake failed'));
     server = secure;
@@ -223,7 +229,11 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
   }
 
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || socket.destroyed) return void socket.destroy();
+    // Only HTTP/1.1 parse errors and timeouts get an answer. A TLS handshake failure (http2 reports it
+    // here too) cannot carry one: an HTTP answer would wait forever behind the unfinished handshake.
+    const code = err.code ?? '';
+    const answerable = code.startsWith('HPE_') || code === 'ERR_HTTP_REQUEST_TIMEOUT';
+    if (!answerable || !socket.writable || socket.destroyed) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
     logger?.debug({ code: err.code, remote: socket.remoteAddress }, 'malformed request');
@@ -268,6 +278,7 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
         const grace = new Promise<void>((done) => setTimeout(done, graceMs).unref());
         void Promise.race([drained, grace]).then(() => {
           for (const conn of connections) conn.socket.destroy();
+          for (const raw of rawSockets) raw.destroy();
         });
       });
       return closing;

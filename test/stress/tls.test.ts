@@ -2,13 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isGone } from '../../src/body.js';
 import { createAquaServer } from '../../src/server.js';
-import { patternBytes, sha256, startCli, waitFor, type Child } from './support.js';
+import { patternBytes, rawExchange, sha256, startCli, waitFor, type Child } from './support.js';
 
 const BIG = 13 * 1024 * 1024;
 const USER = 'ada';
@@ -307,5 +309,60 @@ describe('HTTPS: graceful stop and --max-connections', () => {
     } finally {
       await aqua.close();
     }
+  }, 20_000);
+});
+
+describe('HTTPS: slow clients', () => {
+  it('a TCP connection that never starts TLS, and a TLS one that trickles its headers, are both dropped after headersTimeout', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-tlsslow-'));
+    const files = makeCert(dir);
+    writeFileSync(path.join(dir, 'tiny.txt'), 'hello, aqua!\n');
+    const aqua = createAquaServer({ root: dir, host: '127.0.0.1', timeouts: { headersMs: 1_500 }, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
+    const { port } = await aqua.listen();
+    try {
+      const started = Date.now();
+      const silent = net.connect(port, '127.0.0.1');
+      silent.once('error', () => undefined);
+      const silentClosed = new Promise<number>((r) => silent.once('close', () => r(Date.now() - started)));
+      const trickler = tls.connect({ host: '127.0.0.1', port, ca: files.cert, ALPNProtocols: ['http/1.1'] });
+      trickler.once('error', () => undefined);
+      await new Promise<void>((r) => trickler.once('secureConnect', () => r()));
+      trickler.write('GET /tiny.txt HTTP/1.1\r\nHost: x\r\n');
+      const drip = setInterval(() => trickler.write('X-A: b\r\n'), 200);
+      let answer = '';
+      trickler.on('data', (d: Buffer) => (answer += d.toString('latin1')));
+      const tricklerClosed = new Promise<number>((r) => trickler.once('close', () => r(Date.now() - started)));
+      const limit = new Promise<number>((r) => setTimeout(() => r(-1), 8_000));
+      const [silentAfter, tricklerAfter] = await Promise.all([Promise.race([silentClosed, limit]), Promise.race([tricklerClosed, limit])]);
+      clearInterval(drip);
+      expect(silentAfter).toBeGreaterThanOrEqual(1_000);
+      expect(tricklerAfter).toBeGreaterThanOrEqual(1_000);
+      expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+      silent.destroy();
+      trickler.destroy();
+    } finally {
+      await aqua.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
+});
+
+describe('HTTPS: stop with a handshake in progress, plain HTTP on the TLS port', () => {
+  it('close() does not wait for a TCP connection stuck before its TLS handshake beyond the grace period', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-tlshs-'));
+    const files = makeCert(dir);
+    const aqua = createAquaServer({ root: dir, host: '127.0.0.1', graceSeconds: 1, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
+    const { port } = await aqua.listen();
+    const plain = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 5_000);
+    expect(plain.closed).toBe(true);
+    expect(plain.text).not.toMatch(/^HTTP\/1\.1 200/);
+    const silent = net.connect(port, '127.0.0.1');
+    silent.once('error', () => undefined);
+    await new Promise<void>((r) => silent.once('connect', () => r()));
+    const t = Date.now();
+    await Promise.race([aqua.close(), new Promise((r) => setTimeout(r, 8_000))]);
+    expect(Date.now() - t).toBeLessThan(4_000);
+    silent.destroy();
+    rmSync(dir, { recursive: true, force: true });
   }, 20_000);
 });
