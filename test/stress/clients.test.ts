@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchHash, patternBytes, pool, sha256, startScript, waitFor, type Child } from './support.js';
+import { fetchHash, patternBytes, pool, sha256, startCli, startScript, waitFor, type Child } from './support.js';
 
 const BIG = 13 * 1024 * 1024;
 
@@ -95,6 +95,20 @@ describe('misbehaving clients', () => {
     expect(server.proc.exitCode).toBe(null);
   }, 60_000);
 
+  it('a client that pipelines 5000 downloads and reads nothing costs bounded memory, and its reset frees everything', async () => {
+    const rssBefore = server.rssMiB();
+    const socket = net.connect(server.port, '127.0.0.1');
+    socket.once('error', () => undefined);
+    await new Promise<void>((r) => socket.once('connect', () => r()));
+    socket.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n'.repeat(5000));
+    socket.pause();
+    await new Promise((r) => setTimeout(r, 1_500));
+    // node:http stops parsing a connection whose answers pile up: 5000 × 13 MiB never gets queued.
+    expect(server.rssMiB() - rssBefore).toBeLessThan(60);
+    socket.resetAndDestroy();
+    expect(await waitFor(() => server.fds() <= idleFds, 5_000)).toBe(true);
+  }, 20_000);
+
   it('slow readers: 100 clients that stop reading do not grow server memory by the file sizes', async () => {
     const rssBefore = server.rssMiB();
     const sockets: net.Socket[] = [];
@@ -176,4 +190,38 @@ describe('idle-send timeout', () => {
     clearInterval(reader);
     steady.destroy();
   }, 20_000);
+});
+
+describe('log lines of a reset storm (the CLI at --log-level info)', () => {
+  let dir: string;
+  let server: Child;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-stormlog-'));
+    writeFileSync(path.join(dir, 'big.bin'), patternBytes(BIG, 8));
+    server = await startCli(['--log-level', 'info', dir]);
+  });
+
+  afterAll(() => {
+    server?.kill();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('300 aborted downloads: one warning line each, nothing at error level, nothing on stderr', async () => {
+    const random = prng(7);
+    const points: AbortPoint[] = ['mid-body', 'backpressure'];
+    await pool(300, 50, () => abortedDownload(server.port, points[Math.floor(random() * 2)], Math.floor(random() * 512 * 1024), 30, random() < 0.5));
+    server.proc.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    const lines = server
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
+    const aborted = lines.filter((l) => l.msg === 'aborted');
+    expect(aborted.length).toBe(300);
+    expect(aborted.every((l) => l.level === 40)).toBe(true);
+    expect(lines.filter((l) => l.level >= 50)).toEqual([]);
+    expect(server.output()).not.toMatch(/Error|at .*\.js:\d+/);
+  }, 30_000);
 });
