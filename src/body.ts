@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 
 /** An inclusive byte span of a file: `{ start: 0, end: 9 }` is the first ten bytes. */
 export interface ByteSpan {
@@ -63,20 +64,34 @@ export function isGone(res: ServerResponse): boolean {
   if (res.destroyed) return true;
   const socket = res.socket as ServerResponse['socket'] | undefined;
   if (socket === undefined || (socket !== null && socket.destroyed)) return true;
+  if (socket === null && queuedOn(res)?.destroyed) return true;
   const stream = (res as { stream?: { destroyed: boolean } }).stream;
   return stream !== undefined && stream.destroyed;
+}
+
+/**
+ * The connection of an HTTP/1.1 response that waits behind earlier pipelined responses (it has no
+ * socket yet). When that connection dies, node:http never emits `close` on such a response.
+ */
+function queuedOn(res: ServerResponse): Socket | null {
+  if (res.socket !== null) return null;
+  const req = (res as { req?: ServerResponse['req'] }).req;
+  return req?.socket ?? null;
 }
 
 /** Resolve when `res` can take more data, or when the client has gone (whichever comes first). */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    const connection = queuedOn(res);
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
+      connection?.off('close', done);
       resolve();
     };
     res.on('drain', done);
     res.on('close', done);
+    connection?.on('close', done);
   });
 }
 
