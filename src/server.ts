@@ -78,6 +78,13 @@ export interface AquaServer {
 /** Pending connections the kernel queues before `accept` (capped by `net.core.somaxconn`). */
 const LISTEN_BACKLOG = 4096;
 
+/**
+ * Unanswered requests one HTTP/1.1 connection may have. node:http dispatches every request a client
+ * pipelines at once, and each would open its file and buffer a chunk: a client sending thousands
+ * without reading would cost thousands of descriptors. Beyond this the connection is closed.
+ */
+const MAX_PIPELINED = 32;
+
 /** One client connection: a TCP socket, or a TLS socket carrying HTTP/1.1 or an HTTP/2 session. */
 interface Connection {
   readonly socket: Socket;
@@ -85,8 +92,11 @@ interface Connection {
   session: Http2Session | null;
   /** Over `maxConnections` when it arrived: every request on it gets a 503. */
   readonly refused: boolean;
-  /** Responses in progress on it. */
-  active: number;
+  /**
+   * What to run when each response in progress on it ends. Run for all of them when the connection
+   * closes: node:http never emits `close` on a pipelined response still queued behind another.
+   */
+  readonly pending: Set<() => void>;
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -128,22 +138,31 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     isHttp2(req) ? bySession.get(req.stream.session as Http2Session) : bySocket.get(req.socket);
 
   const onRequest = (req: AnyRequest, res: AnyResponse): void => {
+    const conn = connectionOf(req);
+    if (conn && !conn.session && conn.pending.size >= MAX_PIPELINED) {
+      if (conn.socket.destroyed) return; // requests parsed from the same read, after the close
+      logger?.warn({ remote: req.socket.remoteAddress, pipelined: conn.pending.size }, 'too many pipelined requests: connection closed');
+      return void conn.socket.destroy();
+    }
     inFlight++;
     const started = process.hrtime.bigint();
-    const conn = connectionOf(req);
-    if (conn) conn.active++;
     const socket = req.socket;
     const writtenBefore = socket.bytesWritten;
-    res.once('close', () => {
+    let ended = false;
+    const end = (): void => {
+      if (ended) return;
+      ended = true;
       inFlight--;
       if (conn) {
-        conn.active--;
+        conn.pending.delete(end);
         // While stopping, a kept-alive HTTP/1.1 connection goes as soon as its last response is done.
-        if (closing && conn.active === 0 && !conn.session) conn.socket.destroySoon();
+        if (closing && conn.pending.size === 0 && !conn.session) conn.socket.destroySoon();
       }
       if (logger?.isLevelEnabled('info')) logResponse(logger, req, res, started, isHttp2(req) ? null : socket.bytesWritten - writtenBefore);
       if (inFlight === 0 && idleWaiter) idleWaiter();
-    });
+    };
+    conn?.pending.add(end);
+    res.once('close', end);
     const h1 = res as ServerResponse; // the listener's types; for HTTP/2 the compat object stands in
     if ((closing || conn?.refused) && !isHttp2(req)) h1.setHeader('Connection', 'close');
     if (conn?.refused) {
@@ -159,10 +178,13 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
   };
 
   const track = (socket: Socket): Connection => {
-    const conn: Connection = { socket, session: null, refused: connections.size >= maxConnections, active: 0 };
+    const conn: Connection = { socket, session: null, refused: connections.size >= maxConnections, pending: new Set() };
     connections.add(conn);
     bySocket.set(socket, conn);
-    socket.once('close', () => connections.delete(conn));
+    socket.once('close', () => {
+      connections.delete(conn);
+      for (const end of conn.pending) end();
+    });
     // A refused client gets a moment to send its request and read the 503.
     if (conn.refused) socket.setTimeout(5_000, () => socket.destroy());
     if (closing) socket.destroySoon();
@@ -246,7 +268,7 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     for (const conn of connections) {
       if (conn.session) {
         if (!conn.session.closed) conn.session.close();
-      } else if (conn.active === 0) {
+      } else if (conn.pending.size === 0) {
         conn.socket.destroySoon();
       }
     }

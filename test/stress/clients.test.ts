@@ -211,6 +211,9 @@ describe('log lines of a reset storm (the CLI at --log-level info)', () => {
     const random = prng(7);
     const points: AbortPoint[] = ['mid-body', 'backpressure'];
     await pool(300, 50, () => abortedDownload(server.port, points[Math.floor(random() * 2)], Math.floor(random() * 512 * 1024), 30, random() < 0.5));
+    // Let the server see the last resets before it stops (lines logged in the last millisecond
+    // before a stop can be lost: see the note on log flushing in docs/notes-stress.md).
+    await new Promise((r) => setTimeout(r, 1_000));
     server.proc.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     const lines = server
@@ -219,7 +222,9 @@ describe('log lines of a reset storm (the CLI at --log-level info)', () => {
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as { level: number; msg: string });
     const aborted = lines.filter((l) => l.msg === 'aborted');
-    expect(aborted.length).toBe(300);
+    expect(lines.map((l) => l.msg)).toContain('stopped');
+    const other = lines.filter((l) => !['aborted', 'stopping: finishing running responses', 'stopped'].includes(l.msg));
+    expect({ aborted: aborted.length, other }).toEqual({ aborted: 300, other: [] });
     expect(aborted.every((l) => l.level === 40)).toBe(true);
     expect(lines.filter((l) => l.level >= 50)).toEqual([]);
     expect(server.output()).not.toMatch(/Error|at .*\.js:\d+/);
