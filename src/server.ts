@@ -79,11 +79,13 @@ export interface AquaServer {
 const LISTEN_BACKLOG = 4096;
 
 /**
- * Unanswered requests one HTTP/1.1 connection may have. node:http dispatches every request a client
- * pipelines at once, and each would open its file and buffer a chunk: a client sending thousands
- * without reading would cost thousands of descriptors. Beyond this the connection is closed.
+ * Pipelined requests of one HTTP/1.1 connection handled at once. node:http dispatches every request
+ * a client pipelines in one go, and each would open its file and buffer a chunk: thousands sent
+ * without reading would cost thousands of descriptors. Further requests wait for their turn (their
+ * answers could not go out earlier anyway), up to MAX_WAITING; beyond that the connection is closed.
  */
 const MAX_PIPELINED = 32;
+const MAX_WAITING = 1024;
 
 /** One client connection: a TCP socket, or a TLS socket carrying HTTP/1.1 or an HTTP/2 session. */
 interface Connection {
@@ -97,6 +99,10 @@ interface Connection {
    * closes: node:http never emits `close` on a pipelined response still queued behind another.
    */
   readonly pending: Set<() => void>;
+  /** Requests whose handler runs now (HTTP/1.1), at most MAX_PIPELINED. */
+  running: number;
+  /** Pipelined requests waiting for a handler slot (HTTP/1.1). */
+  readonly waiting: (() => void)[];
 }
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
@@ -139,20 +145,26 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
 
   const onRequest = (req: AnyRequest, res: AnyResponse): void => {
     const conn = connectionOf(req);
-    if (conn && !conn.session && conn.pending.size >= MAX_PIPELINED) {
-      if (conn.socket.destroyed) return; // requests parsed from the same read, after the close
-      logger?.warn({ remote: req.socket.remoteAddress, pipelined: conn.pending.size }, 'too many pipelined requests: connection closed');
-      return void conn.socket.destroy();
+    const h1conn = conn && !conn.session ? conn : null;
+    if (h1conn && h1conn.waiting.length >= MAX_WAITING) {
+      if (h1conn.socket.destroyed) return; // requests parsed from the same read, after the close
+      logger?.warn({ remote: req.socket.remoteAddress, pipelined: h1conn.pending.size }, 'too many pipelined requests: connection closed');
+      return void h1conn.socket.destroy();
     }
     inFlight++;
     const started = process.hrtime.bigint();
     const socket = req.socket;
     const writtenBefore = socket.bytesWritten;
     let ended = false;
+    let handling = false;
     const end = (): void => {
       if (ended) return;
       ended = true;
       inFlight--;
+      if (h1conn && handling) {
+        h1conn.running--;
+        while (h1conn.running < MAX_PIPELINED && h1conn.waiting.length > 0 && !h1conn.socket.destroyed) h1conn.waiting.shift()?.();
+      }
       if (conn) {
         conn.pending.delete(end);
         // While stopping, a kept-alive HTTP/1.1 connection goes as soon as its last response is done.
@@ -163,6 +175,17 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     };
     conn?.pending.add(end);
     res.once('close', end);
+    const handle = (): void => {
+      if (ended) return; // the connection died while the request waited
+      handling = true;
+      if (h1conn) h1conn.running++;
+      respond(req, res, conn);
+    };
+    if (h1conn && h1conn.running >= MAX_PIPELINED) h1conn.waiting.push(handle);
+    else handle();
+  };
+
+  const respond = (req: AnyRequest, res: AnyResponse, conn: Connection | undefined): void => {
     const h1 = res as ServerResponse; // the listener's types; for HTTP/2 the compat object stands in
     if ((closing || conn?.refused) && !isHttp2(req)) h1.setHeader('Connection', 'close');
     if (conn?.refused) {
@@ -178,7 +201,7 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
   };
 
   const track = (socket: Socket): Connection => {
-    const conn: Connection = { socket, session: null, refused: connections.size >= maxConnections, pending: new Set() };
+    const conn: Connection = { socket, session: null, refused: connections.size >= maxConnections, pending: new Set(), running: 0, waiting: [] };
     connections.add(conn);
     bySocket.set(socket, conn);
     socket.once('close', () => {
