@@ -1,0 +1,98 @@
+import type { Entry, Listing } from './model.js';
+import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from './sort.js';
+import { renderCrumbs } from '../ui/crumbs.js';
+import { escapeHtml, hrefOf } from '../ui/escape.js';
+import { exactTime, humanSize, plural, relativeTime } from '../ui/format.js';
+import { icon } from '../ui/icons.js';
+import { hasViewer, kindOf } from '../ui/kind.js';
+import { renderPage } from '../ui/page.js';
+
+/** How the listing is shown: the order the entries are in, and the clock relative dates are read against. */
+export interface ListingView extends SortState {
+  /** Milliseconds since the epoch; passed in so the renderer stays a pure function. */
+  readonly now: number;
+}
+
+const COLUMNS: readonly { key: SortKey; label: string; className: string }[] = [
+  { key: 'name', label: 'Name', className: 'col-name' },
+  { key: 'size', label: 'Size', className: 'col-size' },
+  { key: 'date', label: 'Modified', className: 'col-date' },
+];
+
+/**
+ * A header cell whose link re-sorts by its column: the current column flips its order, another column
+ * starts in its natural order. Plain links, so sorting works without JavaScript; the script takes
+ * over the clicks to sort in place.
+ */
+function headerCell(column: (typeof COLUMNS)[number], view: ListingView): string {
+  const active = view.sort === column.key;
+  const nextOrder: SortOrder = active ? (view.order === 'asc' ? 'desc' : 'asc') : FIRST_ORDER[column.key];
+  const ariaSort = active ? ` aria-sort="${view.order === 'asc' ? 'ascending' : 'descending'}"` : '';
+  const arrow = active ? `<span class="arrow" aria-hidden="true">${view.order === 'asc' ? '↑' : '↓'}</span>` : '<span class="arrow" aria-hidden="true"></span>';
+  return `<th scope="col" class="${column.className}"${ariaSort}><a href="?sort=${column.key}&amp;order=${nextOrder}" data-sort="${column.key}">${column.label}${arrow}</a></th>`;
+}
+
+function entryRow(listing: Listing, entry: Entry, view: ListingView): string {
+  const isDir = entry.type === 'directory';
+  const kind = kindOf(entry.name, entry.type);
+  const raw = hrefOf(listing.base, listing.path, entry.name, isDir);
+  const open = !isDir && hasViewer(kind) ? `${raw}?view` : raw;
+  const name = escapeHtml(entry.name);
+  const date = Number.isFinite(entry.mtimeMs)
+    ? `<time datetime="${new Date(entry.mtimeMs).toISOString()}" title="${exactTime(entry.mtimeMs)}">${relativeTime(entry.mtimeMs, view.now)}</time>`
+    : '';
+  const size = isDir ? '<span class="muted">—</span>' : humanSize(entry.size);
+  const download = isDir
+    ? ''
+    : `<a class="dl" href="${escapeHtml(`${raw}?download`)}" download="${name}" title="Download ${name}">${icon('download')}<span class="sr">Download</span></a>`;
+  return (
+    `<tr data-name="${name}" data-type="${entry.type}" data-size="${isDir ? 0 : entry.size}" data-mtime="${Number.isFinite(entry.mtimeMs) ? Math.trunc(entry.mtimeMs) : 0}">` +
+    `<td class="col-name"><a class="entry" href="${escapeHtml(open)}">${icon(kind === 'folder' ? 'folder' : kind, `kind kind-${kind}`)}<span class="name">${name}${isDir ? '<span class="slash">/</span>' : ''}</span></a></td>` +
+    `<td class="col-size">${size}</td><td class="col-date">${date}</td><td class="col-dl">${download}</td></tr>`
+  );
+}
+
+function totals(entries: readonly Entry[]): string {
+  let folders = 0;
+  let files = 0;
+  let bytes = 0;
+  for (const entry of entries) {
+    if (entry.type === 'directory') folders++;
+    else {
+      files++;
+      bytes += entry.size;
+    }
+  }
+  return `${plural(folders, 'folder')}, ${plural(files, 'file')}, ${humanSize(bytes)}`;
+}
+
+/**
+ * The folder page: breadcrumbs, a filter box, a table of entries (in the order given: the caller has
+ * sorted them as `view` says), totals. Every name is HTML-escaped; every link is built from
+ * percent-encoded segments, so any name links to itself.
+ */
+export function renderListingHtml(listing: Listing, view: ListingView): string {
+  const atRoot = listing.path === '/';
+  const parentPath = listing.path.replace(/[^/]*\/$/, '');
+  const parentRow = atRoot
+    ? ''
+    : `<tr class="up"><td class="col-name"><a class="entry" href="${escapeHtml(hrefOf(listing.base, parentPath))}">${icon('up', 'kind kind-up')}<span class="name">Parent folder</span></a></td><td class="col-size"></td><td class="col-date"></td><td class="col-dl"></td></tr>`;
+  const rows = listing.entries.map((entry) => entryRow(listing, entry, view)).join('\n');
+  const empty = listing.entries.length === 0 ? '<p class="empty">This folder is empty.</p>' : '';
+  const body = `<header class="bar">
+${renderCrumbs(listing.base, listing.path)}
+<label class="filter">${icon('search')}<span class="sr">Filter</span><input id="filter" type="search" placeholder="Filter…  ( / )" autocomplete="off" spellcheck="false" aria-keyshortcuts="/"></label>
+</header>
+<main>
+<table class="listing" data-sort="${view.sort}" data-order="${view.order}">
+<thead><tr>${COLUMNS.map((c) => headerCell(c, view)).join('')}<th scope="col" class="col-dl"><span class="sr">Download</span></th></tr></thead>
+<tbody>
+${parentRow}
+${rows}
+</tbody>
+</table>
+${empty}<p class="no-match" hidden>No names match the filter.</p>
+</main>
+<footer class="totals"><span class="shown" hidden></span><span class="total">${totals(listing.entries)}</span></footer>`;
+  return renderPage({ title: `${listing.path} — aqua-serve`, base: listing.base, kind: 'listing', body });
+}
