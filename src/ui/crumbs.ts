@@ -11,8 +11,8 @@ export function renderCrumbs(base: string, folderPath: string, fileName?: string
   const atRoot = segments.length === 0 && fileName === undefined;
   items.push(
     atRoot
-      ? `<li><span aria-current="page">${icon('home')}<span class="sr">Home</span></span></li>`
-      : `<li><a href="${escapeHtml(hrefOf(base, '/'))}" title="Home">${icon('home')}<span class="sr">Home</span></a></li>`,
+      ? `<li><span aria-current="page">${icon('home')}<span>Home</span></span></li>`
+      : `<li><a href="${escapeHtml(hrefOf(base, '/'))}" >${icon('home')}<span>Home</span></a></li>`,
   );
   segments.forEach((segment, i) => {
     const isLast = i === segments.length - 1 && fileName === undefined;

@@ -83,3 +83,17 @@ if (page === 'image' && next) {
   img.decoding = 'async';
   img.src = href;
 }
+
+// Subtitles: the page marks the first track as default; prefer one in the visitor's language.
+if (media instanceof HTMLVideoElement && media.textTracks.length > 1) {
+  const wanted = (navigator.languages || [navigator.language]).map((l) => l.toLowerCase().split('-')[0]);
+  const tracks = Array.from(media.textTracks);
+  const rank = (track) => {
+    const at = wanted.indexOf((track.language || '').toLowerCase().split('-')[0]);
+    return at < 0 ? Number.POSITIVE_INFINITY : at;
+  };
+  const best = tracks.reduce((a, b) => (rank(b) < rank(a) ? b : a));
+  if (rank(best) !== Number.POSITIVE_INFINITY) {
+    for (const track of tracks) track.mode = track === best ? 'showing' : 'disabled';
+  }
+}
