@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { renderListingHtml } from '../src/listing/html.js';
 import type { Entry } from '../src/listing/model.js';
-import { compareNames, parseSortQuery, sortEntries } from '../src/listing/sort.js';
+import { compareNames, sortEntries, sortStateFrom } from '../src/listing/sort.js';
 import { encodeSegment, escapeHtml, hrefOf } from '../src/ui/escape.js';
 import { exactTime, humanSize, relativeTime } from '../src/ui/format.js';
 import { baseNameOf, extensionOf, kindOf, playabilityOf } from '../src/ui/kind.js';
@@ -38,7 +38,7 @@ function hrefToPath(attr: string): string {
 }
 
 const file = (name: string, size = 10, mtimeMs = 1_700_000_000_000): Entry => ({ name, type: 'file', size, mtimeMs });
-const dir = (name: string, mtimeMs = 1_700_000_000_000): Entry => ({ name, type: 'directory', size: 4096, mtimeMs });
+const dir = (name: string, mtimeMs = 1_700_000_000_000): Entry => ({ name, type: 'directory', size: 0, mtimeMs });
 
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in text and quoted attributes', () => {
@@ -80,26 +80,25 @@ describe('sort', () => {
   const names = (list: Entry[]): string[] => list.map((e) => e.name);
 
   it('puts folders first and names in natural order', () => {
-    expect(names(sortEntries(entries, 'name', 'asc'))).toEqual(['Alpha', 'zeta', 'b.bin', 'File1.txt', 'file2.txt', 'file10.txt']);
-    expect(names(sortEntries(entries, 'name', 'desc'))).toEqual(['zeta', 'Alpha', 'file10.txt', 'file2.txt', 'File1.txt', 'b.bin']);
+    expect(names(sortEntries(entries, { sort: 'name', order: 'asc' }))).toEqual(['Alpha', 'zeta', 'b.bin', 'File1.txt', 'file2.txt', 'file10.txt']);
+    expect(names(sortEntries(entries, { sort: 'name', order: 'desc' }))).toEqual(['zeta', 'Alpha', 'file10.txt', 'file2.txt', 'File1.txt', 'b.bin']);
   });
   it('sorts by size (ties by name, folders A→Z) and by date', () => {
-    expect(names(sortEntries(entries, 'size', 'desc'))).toEqual(['Alpha', 'zeta', 'b.bin', 'file2.txt', 'File1.txt', 'file10.txt']);
-    expect(names(sortEntries(entries, 'size', 'asc'))).toEqual(['Alpha', 'zeta', 'File1.txt', 'file10.txt', 'file2.txt', 'b.bin']);
-    expect(names(sortEntries(entries, 'date', 'desc'))).toEqual(['zeta', 'Alpha', 'b.bin', 'file10.txt', 'File1.txt', 'file2.txt']);
+    expect(names(sortEntries(entries, { sort: 'size', order: 'desc' }))).toEqual(['Alpha', 'zeta', 'b.bin', 'file2.txt', 'File1.txt', 'file10.txt']);
+    expect(names(sortEntries(entries, { sort: 'size', order: 'asc' }))).toEqual(['Alpha', 'zeta', 'File1.txt', 'file10.txt', 'file2.txt', 'b.bin']);
+    expect(names(sortEntries(entries, { sort: 'date', order: 'desc' }))).toEqual(['zeta', 'Alpha', 'b.bin', 'file10.txt', 'File1.txt', 'file2.txt']);
   });
   it('does not modify its input and is a total order', () => {
     const copy = [...entries];
-    sortEntries(entries, 'date', 'asc');
+    sortEntries(entries, { sort: 'date', order: 'asc' });
     expect(entries).toEqual(copy);
     expect(compareNames('a', 'A')).not.toBe(0);
     expect(compareNames('x', 'x')).toBe(0);
   });
   it('reads ?sort=&order= leniently', () => {
-    expect(parseSortQuery(new URLSearchParams(''))).toEqual({ sort: 'name', order: 'asc' });
-    expect(parseSortQuery(new URLSearchParams('sort=size&order=asc'))).toEqual({ sort: 'size', order: 'asc' });
-    expect(parseSortQuery(new URLSearchParams('sort=date'))).toEqual({ sort: 'date', order: 'desc' });
-    expect(parseSortQuery(new URLSearchParams('sort=evil&order=sideways'))).toEqual({ sort: 'name', order: 'asc' });
+    expect(sortStateFrom(new URLSearchParams(''))).toEqual({ sort: 'name', order: 'asc' });
+    expect(sortStateFrom(new URLSearchParams('sort=size&order=desc'))).toEqual({ sort: 'size', order: 'desc' });
+    expect(sortStateFrom(new URLSearchParams('sort=evil&order=sideways'))).toEqual({ sort: 'name', order: 'asc' });
   });
 });
 
@@ -164,7 +163,7 @@ describe('renderListingHtml', () => {
     const got = hrefs.slice(1).map((h) => hrefToPath(h.replace(/\?view$/, '')));
     expect(got.sort()).toEqual(expected.sort());
     expect(hrefToPath(hrefs[0] as string)).toBe('/sub dir/');
-    for (const name of HOSTILE) expect(html).toContain(`data-name="${escapeHtml(name)}"`);
+    for (const name of HOSTILE) expect(html).toContain(`<span class="name">${escapeHtml(name)}</span>`);
   });
 
   it('links viewable kinds to ?view, others to the raw file, and offers ?download for files only', () => {
@@ -184,7 +183,7 @@ describe('renderListingHtml', () => {
       { base: '', path: '/x/', entries: [dir('f'), file('a.mp4', 1000), file('b.mp3', 24), file('c.png'), file('d.md'), file('e.7z'), file('g.bin')] },
       { ...view, sort: 'size', order: 'desc' },
     );
-    for (const kind of ['folder', 'video', 'audio', 'image', 'text', 'archive', 'other', 'up']) expect(html).toContain(`kind-${kind}`);
+    for (const kind of ['folder', 'video', 'audio', 'image', 'text', 'archive', 'other', 'up']) expect(html).toContain(`k-${kind}`);
     expect(html).toContain('<th scope="col" class="col-size" aria-sort="descending"><a href="?sort=size&amp;order=asc"');
     expect(html).toContain('href="?sort=name&amp;order=asc"');
     expect(html).toContain('href="?sort=date&amp;order=desc"');

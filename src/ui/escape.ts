@@ -4,8 +4,12 @@ const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt
 
 /** Escapes text for element content and for quoted attribute values alike. */
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
+  return NEEDS_ESCAPE.test(text) ? text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c) : text;
 }
+
+const NEEDS_ESCAPE = /[&<>"']/;
+
+const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
@@ -15,7 +19,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  * Lone surrogates (invalid UTF-16 from a broken file name) become U+FFFD instead of throwing.
  */
 export function encodeSegment(segment: string): string {
+  if (UNRESERVED.test(segment)) return segment; // the common case, and 10,000-row listings feel it
   return encodeURIComponent(segment.replace(LONE_SURROGATE, '\uFFFD')).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The URL of a folder (`/a%20b/`) followed by the encoded `name` (plus `/` for a folder): the fast path of {@link hrefOf} for a folder's rows. */
+export function childHref(folderHref: string, name: string, isFolder: boolean): string {
+  return folderHref + encodeSegment(name) + (isFolder ? '/' : '');
 }
 
 /**

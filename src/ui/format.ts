@@ -27,21 +27,39 @@ const STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', Number.POSITIVE_INFINITY],
 ];
 
+/** Formatted phrases by unit and amount: a listing of thousands of files uses a few dozen of them. */
+const phrases = new Map<string, string>();
+
+function phrase(amount: number, unit: Intl.RelativeTimeFormatUnit): string {
+  const key = `${amount} ${unit}`;
+  let text = phrases.get(key);
+  if (text === undefined) {
+    text = relative.format(amount, unit);
+    if (phrases.size < 10_000) phrases.set(key, text);
+  }
+  return text;
+}
+
 /** `just now`, `5 minutes ago`, `yesterday`, `3 months ago`; a time in the future reads `in 2 hours`. */
 export function relativeTime(thenMs: number, nowMs: number): string {
   let amount = (thenMs - nowMs) / 1000;
   if (Math.abs(amount) < 45) return 'just now';
   for (const [unit, size] of STEPS) {
-    if (Math.abs(amount) < size) return relative.format(Math.round(amount), unit);
+    if (Math.abs(amount) < size) return phrase(Math.round(amount), unit);
     amount /= size;
   }
-  return relative.format(Math.round(amount), 'year');
+  return phrase(Math.round(amount), 'year');
 }
 
 /** `2026-11-26 19:31:02 UTC`: the exact time shown on hover (the page script swaps in local time). */
 export function exactTime(ms: number): string {
   if (!Number.isFinite(ms)) return '';
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+  return exactFromIso(new Date(ms).toISOString());
+}
+
+/** {@link exactTime} from an ISO string already at hand (`2026-11-26T19:31:02.123Z`). */
+export function exactFromIso(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }
 
 /** `1 folder`, `2 files`. */

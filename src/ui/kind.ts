@@ -4,6 +4,8 @@
  */
 export type Kind = 'folder' | 'video' | 'audio' | 'image' | 'text' | 'archive' | 'other';
 
+export const KINDS: readonly Kind[] = ['folder', 'video', 'audio', 'image', 'text', 'archive', 'other'];
+
 /** `yes`: browsers play it; `maybe`: depends on the codecs inside (try, and explain on error); `no`: offer the download. */
 export type Playability = 'yes' | 'maybe' | 'no';
 

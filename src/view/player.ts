@@ -42,7 +42,7 @@ export function renderPlayerHtml(view: PlayerView): string {
     const media =
       view.kind === 'video'
         ? `<video id="media" controls preload="metadata" playsinline src="${src}">${tracks}</video>`
-        : `<div class="audio-art">${icon('audio', 'kind kind-audio')}</div><audio id="media" controls preload="metadata" src="${src}"></audio>`;
+        : `<div class="audio-art">${icon('audio', 'k-audio')}</div><audio id="media" controls preload="metadata" src="${src}"></audio>`;
     stage = media + (view.playability === 'maybe' ? note(view, true) : '');
   }
   const subs =

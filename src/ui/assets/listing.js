@@ -5,7 +5,7 @@
 const table = document.querySelector('table.listing');
 const tbody = table.tBodies[0];
 const upRow = tbody.querySelector('tr.up');
-const rows = Array.from(tbody.querySelectorAll('tr[data-name]'));
+const rows = Array.from(tbody.querySelectorAll('tr[data-mtime]'));
 const filter = document.getElementById('filter');
 const noMatch = document.querySelector('.no-match');
 const shown = document.querySelector('.totals .shown');
@@ -15,17 +15,21 @@ const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' })
 const compareNames = (a, b) => collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 const FIRST_ORDER = { name: 'asc', size: 'desc', date: 'desc' };
 
+// What each row is sorted and filtered by: its name (the link text), folder or not, size, mtime.
 const info = new Map(
-  rows.map((row) => [
-    row,
-    {
-      name: row.dataset.name,
-      folded: row.dataset.name.normalize('NFC').toLowerCase(),
-      dir: row.dataset.type === 'directory',
-      size: Number(row.dataset.size),
-      mtime: Number(row.dataset.mtime),
-    },
-  ]),
+  rows.map((row) => {
+    const name = row.querySelector('.name').textContent;
+    return [
+      row,
+      {
+        name,
+        folded: name.normalize('NFC').toLowerCase(),
+        dir: row.classList.contains('dir'),
+        size: Number(row.dataset.size),
+        mtime: Number(row.dataset.mtime),
+      },
+    ];
+  }),
 );
 
 function compare(a, b, sort, order) {
@@ -141,10 +145,10 @@ tbody.addEventListener('focusin', (event) => {
   if (row && row !== selected) select(row, false);
 });
 
-// Exact times on hover in the visitor's own time zone.
-for (const time of document.querySelectorAll('time[datetime]')) {
-  const date = new Date(time.getAttribute('datetime'));
-  if (!Number.isNaN(date.getTime())) time.title = date.toLocaleString();
+// Exact times on hover in the visitor's own time zone (the page has them in UTC).
+for (const row of rows) {
+  const time = row.querySelector('time');
+  if (time) time.title = new Date(info.get(row).mtime).toLocaleString();
 }
 
 // A filter typed before the script ran (or restored by the browser) applies at once.

@@ -1,0 +1,106 @@
+import type { FileHandle } from 'node:fs/promises';
+
+/** What identifies one version of a file's content: the same key means the same bytes. */
+export interface FileIdentity {
+  readonly dev: number;
+  readonly ino: number;
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ctimeMs: number;
+}
+
+export function identityKey(id: FileIdentity): string {
+  return `${id.dev}:${id.ino}:${id.size}:${id.mtimeMs}:${id.ctimeMs}`;
+}
+
+export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
+  return a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs && a.ctimeMs === b.ctimeMs;
+}
+
+/** A file ended before the bytes promised to the client could be read (it shrank or was replaced). */
+export class FileChangedError extends Error {
+  constructor() {
+    super('file changed while it was being read');
+    this.name = 'FileChangedError';
+  }
+}
+
+/**
+ * A bounded, shared cache of aligned blocks of files, keyed by file identity and block index: many
+ * clients streaming the same film cost one copy of each block and one read of it. Blocks are
+ * immutable; an evicted block lives on only while a response still holds it. Concurrent misses on the
+ * same block share one read. A file that changes gets a new identity, so a changed file is never
+ * served from old blocks.
+ */
+export class BlockCache {
+  readonly blockSize: number;
+  readonly maxBytes: number;
+  private readonly blocks = new Map<string, Buffer>();
+  private readonly loading = new Map<string, Promise<Buffer>>();
+  private bytes = 0;
+
+  constructor(options: { blockSize: number; maxBytes: number }) {
+    this.blockSize = options.blockSize;
+    this.maxBytes = options.maxBytes;
+  }
+
+  /** Bytes held by the cache (not counting blocks that responses still hold after eviction). */
+  get size(): number {
+    return this.bytes;
+  }
+
+  /** The cached block, if present (and marked as recently used). */
+  peek(id: string, index: number): Buffer | undefined {
+    const key = `${id}#${index}`;
+    const block = this.blocks.get(key);
+    if (block) {
+      this.blocks.delete(key);
+      this.blocks.set(key, block);
+    }
+    return block;
+  }
+
+  /**
+   * Block `index` of the file open as `fh`, whose identity is `id` and size `fileSize`: from the
+   * cache, or read (once, however many callers ask at the same time) and cached.
+   * Throws {@link FileChangedError} if the file is shorter than its identity says.
+   */
+  async get(fh: FileHandle, id: string, index: number, fileSize: number): Promise<Buffer> {
+    const cached = this.peek(id, index);
+    if (cached) return cached;
+    const key = `${id}#${index}`;
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = this.read(fh, index, fileSize).finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+      const block = await pending;
+      this.store(key, block);
+      return block;
+    }
+    return pending;
+  }
+
+  private async read(fh: FileHandle, index: number, fileSize: number): Promise<Buffer> {
+    const start = index * this.blockSize;
+    const length = Math.min(this.blockSize, fileSize - start);
+    const buffer = Buffer.allocUnsafeSlow(length);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await fh.read(buffer, filled, length - filled, start + filled);
+      if (bytesRead === 0) throw new FileChangedError();
+      filled += bytesRead;
+    }
+    return buffer;
+  }
+
+  private store(key: string, block: Buffer): void {
+    if (block.length > this.maxBytes) return;
+    this.blocks.set(key, block);
+    this.bytes += block.length;
+    for (const [oldKey, old] of this.blocks) {
+      if (this.bytes <= this.maxBytes) break;
+      this.blocks.delete(oldKey);
+      this.bytes -= old.length;
+    }
+  }
+}

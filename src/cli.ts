@@ -1,0 +1,242 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
+import { createAquaServer, type AquaServer } from './server.js';
+
+/** What the command line asked for, validated and frozen. */
+export interface Config {
+  readonly root: string;
+  readonly port: number;
+  /** The port was given (flag or $PORT): if it is taken, fail instead of picking another. */
+  readonly portExplicit: boolean;
+  readonly host: string | undefined;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly logFormat: LogFormat | undefined;
+  readonly dotfiles: boolean;
+  readonly index: boolean;
+  readonly listing: boolean;
+  readonly followSymlinks: boolean;
+  readonly cors: boolean;
+  readonly graceSeconds: number;
+  readonly maxConnections: number;
+  readonly sendTimeoutSeconds: number;
+}
+
+/** A problem with the command line: one line on stderr, exit code 2. */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+}
+
+const DEFAULT_PORT = 5000;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function integer(name: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+function seconds(name: string): (value: string) => number {
+  return (value) => {
+    const n = /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number of seconds.`);
+    return n;
+  };
+}
+
+export function buildProgram(): Command {
+  return new Command('aqua-serve')
+    .description('Serve a folder over HTTP: a listing page for every folder, every file streamed, seekable and resumable.')
+    .argument('[root]', 'folder to serve', '.')
+    .option('-p, --port <n>', `port to listen on (default ${DEFAULT_PORT}, or $PORT; 0 picks a free port)`, integer('port', 0, 65535))
+    .option('-H, --host <addr>', 'address to listen on (default: all interfaces, IPv6 and IPv4)')
+    .option('--dotfiles', 'serve and list dotfiles and dot-folders (hidden by default: 404)', false)
+    .option('--no-index', 'always list folders, even those with an index.html')
+    .option('--no-listing', 'never list folders (404 for a folder without index.html)')
+    .option('--follow-symlinks', 'serve symlinks whose target is outside the root (404 by default)', false)
+    .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
+    .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
+    .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
+    .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
+    .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
+    .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['pretty', 'json']))
+    .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)', false)
+    .version(version(), '-v, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help')
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '')}\n`) });
+}
+
+interface ParsedFlags {
+  port?: number;
+  host?: string;
+  dotfiles: boolean;
+  index: boolean;
+  listing: boolean;
+  followSymlinks: boolean;
+  cors: boolean;
+  maxConnections: number;
+  sendTimeout: number;
+  grace: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  logFormat?: LogFormat;
+  quiet: boolean;
+}
+
+/** Turn parsed flags and the environment into a validated, frozen {@link Config}. */
+export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const root = path.resolve(rootArg);
+  const st = await stat(root).catch(() => null);
+  if (!st) throw new UsageError(`root folder not found: ${rootArg}`);
+  if (!st.isDirectory()) throw new UsageError(`root is not a folder: ${rootArg}`);
+  let port = flags.port;
+  let portExplicit = port !== undefined;
+  if (port === undefined && env.PORT !== undefined && env.PORT !== '') {
+    try {
+      port = integer('$PORT', 0, 65535)(env.PORT);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    portExplicit = true;
+  }
+  return Object.freeze({
+    root,
+    port: port ?? DEFAULT_PORT,
+    portExplicit,
+    host: flags.host,
+    logLevel: flags.quiet ? 'silent' : flags.logLevel,
+    logFormat: flags.logFormat,
+    dotfiles: flags.dotfiles,
+    index: flags.index,
+    listing: flags.listing,
+    followSymlinks: flags.followSymlinks,
+    cors: flags.cors,
+    graceSeconds: flags.grace,
+    maxConnections: flags.maxConnections,
+    sendTimeoutSeconds: flags.sendTimeout,
+  });
+}
+
+/** Parse argv into a config, or throw: a UsageError, or a CommanderError for help/version/bad flags. */
+export async function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const program = buildProgram();
+  program.parse(argv as string[], { from: 'user' });
+  return loadConfig(program.processedArgs[0] as string, program.opts<ParsedFlags>(), env);
+}
+
+/** Listen on the configured port; if the default port is taken and none was asked for, take a free one. */
+async function listen(aqua: AquaServer, config: Config): Promise<{ address: AddressInfo; movedFrom?: number }> {
+  const tryListen = async (port: number): Promise<AddressInfo> => {
+    try {
+      return await aqua.listen(port, config.host);
+    } catch (err) {
+      // No IPv6 on this machine: listen on every IPv4 interface instead.
+      if (!config.host && (err as NodeJS.ErrnoException).code === 'EAFNOSUPPORT') return aqua.listen(port, '0.0.0.0');
+      throw err;
+    }
+  };
+  try {
+    return { address: await tryListen(config.port) };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || config.portExplicit) throw err;
+    return { address: await tryListen(0), movedFrom: config.port };
+  }
+}
+
+function urls(address: AddressInfo, host: string | undefined): { local: string; lan: string[] } {
+  const fmt = (h: string): string => `http://${h.includes(':') ? `[${h}]` : h}:${address.port}/`;
+  const wildcard = !host || host === '0.0.0.0' || host === '::';
+  if (!wildcard) return { local: fmt(host), lan: [] };
+  const lan: string[] = [];
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) {
+      if (a.internal) continue;
+      if (a.family === 'IPv4') lan.push(fmt(a.address));
+      else if (address.family === 'IPv6' && !a.address.startsWith('fe80')) lan.push(fmt(a.address));
+    }
+  }
+  return { local: fmt('localhost'), lan };
+}
+
+/** Run the CLI; resolves once the server is listening. Exits the process on errors and signals. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  let config: Config;
+  try {
+    config = await parseArgs(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`aqua-serve: ${err.message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+  const logger: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
+  const aqua = createAquaServer({
+    root: config.root,
+    dotfiles: config.dotfiles,
+    index: config.index,
+    listing: config.listing,
+    followSymlinks: config.followSymlinks,
+    cors: config.cors,
+    maxConnections: config.maxConnections,
+    graceSeconds: config.graceSeconds,
+    timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
+    logger,
+  });
+  let bound: Awaited<ReturnType<typeof listen>>;
+  try {
+    bound = await listen(aqua, config);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs more privileges' : `cannot be used (${code ?? 'error'})`;
+    process.stderr.write(`aqua-serve: port ${config.port} on ${config.host ?? 'all interfaces'} ${why}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  if (config.logLevel !== 'silent') printBanner(config, bound);
+  handleSignals(aqua, logger, config);
+}
+
+function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
+  const { local, lan } = urls(bound.address, config.host);
+  const lines = [`aqua-serve ${version()} serving ${config.root}`];
+  if (bound.movedFrom !== undefined) lines.push(`  port ${bound.movedFrom} is in use; took free port ${bound.address.port} instead`);
+  lines.push(`  Local:   ${local}`);
+  for (const url of lan) lines.push(`  Network: ${url}`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
+function handleSignals(aqua: AquaServer, logger: Logger, config: Config): void {
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      if (signal === 'SIGINT') process.exit(130);
+      return;
+    }
+    stopping = true;
+    logger.info({ signal, graceSeconds: config.graceSeconds }, 'stopping: finishing running responses');
+    void aqua.close().then(() => {
+      logger.info('stopped');
+      logger.flush();
+      process.exit(0);
+    });
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}

@@ -1,0 +1,211 @@
+import { open } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setCommonHeaders, type RequestContext } from './context.js';
+import { HttpError, sendError, statusOf } from './errors.js';
+import { serveFile } from './file.js';
+import { renderListingHtml } from './listing/html.js';
+import { renderListingJson } from './listing/json.js';
+import { readEntries } from './listing/model.js';
+import { sortEntries, sortStateFrom } from './listing/sort.js';
+import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
+import { encodePath, parseUrlPath, realRoot, resolveFsPath } from './resolve.js';
+import { ASSET_PREFIX, serveAsset } from './ui/assets.js';
+import { extensionOf } from './ui/kind.js';
+import { PAGE_HEADERS } from './ui/page.js';
+import { serveSrtAsVtt, serveViewer } from './view/serve.js';
+
+/** Called by Express/connect to pass a request on (a missing file then reaches the app's own 404). */
+export type NextFunction = (err?: unknown) => void;
+
+/** A request handler usable from `node:http`, Express and connect. */
+export type AquaHandler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
+
+const ALLOW = 'GET, HEAD, OPTIONS';
+
+/**
+ * A handler that serves the files and folder listings under `root`.
+ *
+ * ```ts
+ * http.createServer(serveDirectory('./public')).listen(8080);
+ * app.use('/media', serveDirectory('/srv/media', { cacheSeconds: 3600 }));
+ * ```
+ *
+ * Mounted under a prefix, listing links and redirects carry the prefix (`req.baseUrl` or
+ * `req.originalUrl`). With `next`, a missing file and methods other than GET/HEAD/OPTIONS go to `next()`.
+ */
+export function serveDirectory(root: string, options: ServeOptions = {}): AquaHandler {
+  const opts = resolveServeOptions(options);
+  let rootReal: Promise<string> | null = null;
+  const getRoot = (): Promise<string> => {
+    rootReal ??= realRoot(root).catch((err: unknown) => {
+      rootReal = null; // the folder may appear later; do not cache the failure
+      throw err;
+    });
+    return rootReal;
+  };
+  return (req, res, next) => {
+    handle(req, res, next, opts, getRoot).catch((err: unknown) => fail(err, req, res, next, opts));
+  };
+}
+
+function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, opts: ResolvedServeOptions): void {
+  const status = statusOf(err);
+  if (status === 404 && next && !res.headersSent) return next();
+  if (status >= 500) opts.logger?.error({ err, method: req.method, url: req.url }, 'request failed');
+  sendError(res, status);
+}
+
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: NextFunction | undefined,
+  options: ResolvedServeOptions,
+  getRoot: () => Promise<string>,
+): Promise<void> {
+  const method = req.method ?? '';
+  if (method !== 'GET' && method !== 'HEAD') {
+    if (next) return next();
+    return answerOtherMethod(req, res, options);
+  }
+  const target = splitTarget(req.url);
+  // The pages' own assets: a reserved dot-folder, answered before the dotfile rule would hide it.
+  if (target.path.startsWith(ASSET_PREFIX)) {
+    if (serveAsset(req, res, target.path.slice(ASSET_PREFIX.length))) return;
+    throw new HttpError(404, 'no such asset');
+  }
+  const url = parseUrlPath(target.path, options);
+  const root = await getRoot();
+  const ctx: RequestContext = {
+    req,
+    res,
+    method,
+    options,
+    root,
+    base: mountBase(req),
+    url,
+    query: new URLSearchParams(target.rawQuery),
+    rawQuery: target.rawQuery,
+  };
+  const abs = await resolveFsPath(root, url, options);
+  const fh = await open(abs, 'r');
+  let handedOver = false;
+  try {
+    const stat = await fh.stat();
+    if (stat.isFile()) {
+      if (url.trailingSlash) return redirect(ctx, encodePath(url.segments));
+      const file = { fh, stat, name: url.segments[url.segments.length - 1] ?? '' };
+      if (ctx.query.has('view') && (await serveViewer(ctx, file))) return;
+      if (ctx.query.get('format') === 'vtt' && extensionOf(file.name) === 'srt' && (await serveSrtAsVtt(ctx, file))) return;
+      handedOver = true;
+      return await serveFile(ctx, file);
+    }
+    if (!stat.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
+  } finally {
+    if (!handedOver) await fh.close();
+  }
+  return serveFolder(ctx, abs);
+}
+
+function answerOtherMethod(req: IncomingMessage, res: ServerResponse, options: ResolvedServeOptions): void {
+  if (req.method !== 'OPTIONS') return sendError(res, 405, { Allow: ALLOW });
+  const headers: Record<string, string> = { Allow: ALLOW, 'Content-Length': '0' };
+  if (options.cors) {
+    headers['Access-Control-Allow-Origin'] = '*';
+    headers['Access-Control-Allow-Methods'] = ALLOW;
+    const asked = req.headers['access-control-request-headers'];
+    if (asked) headers['Access-Control-Allow-Headers'] = asked;
+    headers['Access-Control-Max-Age'] = '86400';
+  }
+  res.writeHead(204, headers);
+  res.end();
+}
+
+async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
+  const { res, url, options } = ctx;
+  if (url.segments.length > 0 && !url.trailingSlash) return redirect(ctx, encodePath(url.segments) + '/');
+  if (options.index && (await tryIndex(ctx))) return;
+  if (!options.listing) throw new HttpError(404, 'listing disabled');
+  const view = sortStateFrom(ctx.query);
+  const entries = sortEntries(await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }), view);
+  const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
+  const json = wantsJson(ctx);
+  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now() });
+  setCommonHeaders(ctx);
+  res.statusCode = 200;
+  if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
+  res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('Vary', 'Accept');
+  res.end(ctx.method === 'HEAD' ? undefined : body);
+}
+
+/** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
+async function tryIndex(ctx: RequestContext): Promise<boolean> {
+  let fh;
+  try {
+    const abs = await resolveFsPath(ctx.root, { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false }, ctx.options);
+    fh = await open(abs, 'r');
+  } catch {
+    return false;
+  }
+  const stat = await fh.stat().catch(async (err: unknown) => {
+    await fh.close();
+    throw err;
+  });
+  if (!stat.isFile()) {
+    await fh.close();
+    return false;
+  }
+  await serveFile(ctx, { fh, stat, name: 'index.html' });
+  return true;
+}
+
+function wantsJson(ctx: RequestContext): boolean {
+  const format = ctx.query.get('format');
+  if (format !== null) return format === 'json';
+  const accept = ctx.req.headers.accept ?? '';
+  return accept.includes('application/json') && !accept.includes('text/html');
+}
+
+/** 301 to a path under the mount; the query is kept verbatim. Never a scheme-relative `//` Location. */
+function redirect(ctx: RequestContext, encodedPath: string): void {
+  const location = ('/' + (ctx.base + encodedPath).replace(/^\/+/, '')) + (ctx.rawQuery ? `?${ctx.rawQuery}` : '');
+  setCommonHeaders(ctx);
+  const body = `Redirecting to ${location}\n`;
+  ctx.res.writeHead(301, {
+    Location: location,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-cache',
+  });
+  ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
+}
+
+/** Split a request target into its raw path and raw query; absolute-form targets keep only the path. */
+export function splitTarget(rawUrl: string | undefined): { path: string; rawQuery: string } {
+  let target = rawUrl ?? '';
+  if (!target.startsWith('/')) {
+    const authority = /^https?:\/\/[^/?#]*/i.exec(target);
+    if (!authority) throw new HttpError(400, 'request target is neither origin-form nor absolute-form');
+    target = target.slice(authority[0].length);
+    if (!target.startsWith('/')) target = '/' + target;
+  }
+  const q = target.indexOf('?');
+  return q < 0 ? { path: target, rawQuery: '' } : { path: target.slice(0, q), rawQuery: target.slice(q + 1) };
+}
+
+/** The prefix the handler is mounted under: Express's `req.baseUrl`, or what connect cut from `req.originalUrl`. */
+function mountBase(req: IncomingMessage): string {
+  const mounted = req as IncomingMessage & { baseUrl?: unknown; originalUrl?: unknown };
+  let base = '';
+  if (typeof mounted.baseUrl === 'string') {
+    base = mounted.baseUrl;
+  } else if (typeof mounted.originalUrl === 'string' && mounted.originalUrl !== req.url) {
+    const original = mounted.originalUrl.split('?')[0];
+    const current = (req.url ?? '/').split('?')[0];
+    if (original.endsWith(current)) base = original.slice(0, original.length - current.length);
+    else if (current === '/') base = original;
+  }
+  return base.replace(/\/+$/, '');
+}
