@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
 import { createAquaServer, type AquaServer } from './server.js';
+import { openBrowser, printQr } from './terminal.js';
 
 /** What the command line asked for, validated and frozen. */
 export interface Config {
@@ -24,6 +25,10 @@ export interface Config {
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
+  /** Print a QR code of the LAN URL on start. */
+  readonly qr: boolean;
+  /** Open the local URL in the default browser on start. */
+  readonly open: boolean;
 }
 
 /** A problem with the command line: one line on stderr, exit code 2. */
@@ -68,6 +73,8 @@ export function buildProgram(): Command {
     .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
     .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
+    .option('--qr', 'print a QR code of the network URL on start, for a phone or a TV to scan', false)
+    .option('--open', 'open the listing in the default browser on start', false)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['pretty', 'json']))
     .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)', false)
@@ -92,6 +99,8 @@ interface ParsedFlags {
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat?: LogFormat;
   quiet: boolean;
+  qr: boolean;
+  open: boolean;
 }
 
 /** Turn parsed flags and the environment into a validated, frozen {@link Config}. */
@@ -125,6 +134,8 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
+    qr: flags.qr,
+    open: flags.open,
   });
 }
 
@@ -209,8 +220,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exitCode = 1;
     return;
   }
-  if (config.logLevel !== 'silent') printBanner(config, bound);
+  // Signals first: whoever reads the banner may stop the server at once, and must get a clean exit.
   handleSignals(aqua, logger, config);
+  if (config.logLevel !== 'silent') printBanner(config, bound);
+  const { local, lan } = urls(bound.address, config.host);
+  if (config.qr) {
+    // Asked for explicitly, so printed even with --quiet. IPv4 first: phones type and scan it best.
+    const target = lan.find((u) => !u.includes('[')) ?? lan[0] ?? local;
+    process.stdout.write(`  Scan to open ${target}\n`);
+    printQr(target, process.stdout);
+  }
+  if (config.open) openBrowser(local);
 }
 
 function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
