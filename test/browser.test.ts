@@ -110,13 +110,22 @@ describe.skipIf(skip)('in Chromium', () => {
     // Styles applied (the stylesheet loaded under the CSP): the table has a border radius.
     expect(await page.$eval('table.listing', (t) => getComputedStyle(t).borderTopLeftRadius)).toBe('10px');
     await page.screenshot({ path: path.join(artifacts, 'listing-light.png') });
-    if (updateDocs) await page.screenshot({ path: path.join(repo, 'docs', 'listing.png') });
+
     await page.emulateMedia({ colorScheme: 'dark' });
     const darkBg = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);
     expect(darkBg).toBe('rgb(13, 17, 23)');
     await page.screenshot({ path: path.join(artifacts, 'listing-dark.png') });
     await page.emulateMedia({ colorScheme: 'light' });
     expect(await page.$eval('body', (b) => getComputedStyle(b).backgroundColor)).toBe('rgb(246, 248, 250)');
+  });
+
+  it('a folder of media, as the README shows it', async () => {
+    const page = await open('/videos/');
+    expect(await rowNames(page)).toEqual(['big-buck-test.de.srt', 'big-buck-test.en.vtt', 'big-buck-test.mp4', 'old-camcorder.avi']);
+    expect(await page.$$eval('tbody .entry svg.icon', (svgs) => svgs.map((s) => s.getAttribute('class')))).toEqual(['icon k-up', 'icon k-text', 'icon k-text', 'icon k-video', 'icon k-video']);
+    await page.setViewportSize({ width: 820, height: 400 });
+    await page.screenshot({ path: path.join(artifacts, 'listing-videos.png') });
+    if (updateDocs) await page.screenshot({ path: path.join(repo, 'docs', 'listing.png') });
   });
 
   it('sorts by clicking the headers, in place, and remembers the order in the URL', async () => {

@@ -28,7 +28,8 @@ function headerCell(column: (typeof COLUMNS)[number], view: ListingView): string
   const active = view.sort === column.key;
   const nextOrder: SortOrder = active ? (view.order === 'asc' ? 'desc' : 'asc') : FIRST_ORDER[column.key];
   const ariaSort = active ? ` aria-sort="${view.order === 'asc' ? 'ascending' : 'descending'}"` : '';
-  const arrow = active ? `<span class="arrow" aria-hidden="true">${view.order === 'asc' ? '↑' : '↓'}</span>` : '<span class="arrow" aria-hidden="true"></span>';
+  // An inactive column keeps a no-break space where the arrow goes: same width, same text baseline.
+  const arrow = `<span class="arrow" aria-hidden="true">${active ? (view.order === 'asc' ? '↑' : '↓') : '&nbsp;'}</span>`;
   return `<th scope="col" class="${column.className}"${ariaSort}><a href="?sort=${column.key}&amp;order=${nextOrder}" data-sort="${column.key}">${column.label}${arrow}</a></th>`;
 }
 

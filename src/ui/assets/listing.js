@@ -56,7 +56,7 @@ function applySort(sort, order) {
     link.setAttribute('href', `?sort=${key}&order=${next}`);
     if (active) th.setAttribute('aria-sort', order === 'asc' ? 'ascending' : 'descending');
     else th.removeAttribute('aria-sort');
-    arrow.textContent = active ? (order === 'asc' ? '↑' : '↓') : '';
+    arrow.textContent = active ? (order === 'asc' ? '↑' : '↓') : '\u00a0';
   }
   const url = new URL(location.href);
   url.searchParams.set('sort', sort);
