@@ -6,7 +6,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
 import { createAquaServer, type AquaServer } from './server.js';
+import cluster from 'node:cluster';
 import { openBrowser, printQr } from './terminal.js';
+import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
 
 /** What the command line asked for, validated and frozen. */
 export interface Config {
@@ -25,6 +27,8 @@ export interface Config {
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
+  /** Processes serving the one listening socket (1: no cluster). */
+  readonly workers: number;
   /** Print a QR code of the LAN URL on start. */
   readonly qr: boolean;
   /** Open the local URL in the default browser on start. */
@@ -72,6 +76,13 @@ export function buildProgram(): Command {
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
     .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
     .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
+    .option('--workers <n|auto>', 'serve from this many processes sharing one socket (auto: one per core)', (v: string) => {
+      try {
+        return parseWorkers(v);
+      } catch (err) {
+        throw new InvalidArgumentError((err as Error).message);
+      }
+    }, 1)
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
     .option('--qr', 'print a QR code of the network URL on start, for a phone or a TV to scan', false)
     .option('--open', 'open the listing in the default browser on start', false)
@@ -82,7 +93,7 @@ export function buildProgram(): Command {
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '')}\n`) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`) });
 }
 
 interface ParsedFlags {
@@ -96,6 +107,7 @@ interface ParsedFlags {
   maxConnections: number;
   sendTimeout: number;
   grace: number;
+  workers: number;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat?: LogFormat;
   quiet: boolean;
@@ -134,6 +146,7 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
+    workers: flags.workers,
     qr: flags.qr,
     open: flags.open,
   });
@@ -198,6 +211,16 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     throw err;
   }
   const logger: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
+  if (config.workers > 1 && cluster.isPrimary) {
+    return runPrimary({
+      ...config,
+      logger,
+      onListening: (address, movedFrom) => announce(config, { address: { address: config.host ?? '::', ...address }, movedFrom }),
+    });
+  }
+  if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
+    config = Object.freeze({ ...config, port: Number(process.env[WORKER_PORT_ENV]), portExplicit: true });
+  }
   const aqua = createAquaServer({
     root: config.root,
     dotfiles: config.dotfiles,
@@ -222,6 +245,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   }
   // Signals first: whoever reads the banner may stop the server at once, and must get a clean exit.
   handleSignals(aqua, logger, config);
+  if (!cluster.isWorker) announce(config, bound);
+}
+
+/** What the terminal shows once the server listens: the banner, then the QR code (`--qr`), and `--open`. */
+function announce(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
   if (config.logLevel !== 'silent') printBanner(config, bound);
   const { local, lan } = urls(bound.address, config.host);
   if (config.qr) {

@@ -14,24 +14,43 @@ import { extensionOf } from './ui/kind.js';
 import { PAGE_HEADERS } from './ui/page.js';
 import { serveSrtAsVtt, serveViewer } from './view/serve.js';
 
-/** Called by Express/connect to pass a request on (a missing file then reaches the app's own 404). */
+/**
+ * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
+ * the app (a missing file then reaches the app's own 404 handler).
+ */
 export type NextFunction = (err?: unknown) => void;
 
-/** A request handler usable from `node:http`, Express and connect. */
+/**
+ * A request handler usable as a `node:http` request listener (`next` absent) and as Express or
+ * connect middleware (`next` given). It never throws; failures become responses.
+ */
 export type AquaHandler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 
 /**
- * A handler that serves the files and folder listings under `root`.
+ * A handler that serves the files and folder listings under `root`, as the CLI does.
  *
  * ```ts
  * http.createServer(serveDirectory('./public')).listen(8080);
  * app.use('/media', serveDirectory('/srv/media', { cacheSeconds: 3600 }));
  * ```
  *
- * Mounted under a prefix, listing links and redirects carry the prefix (`req.baseUrl` or
- * `req.originalUrl`). With `next`, a missing file and methods other than GET/HEAD/OPTIONS go to `next()`.
+ * - Mounted under a prefix, listing links and redirects carry the prefix: Express's `req.baseUrl`,
+ *   or for connect the part of `req.originalUrl` cut from `req.url`.
+ * - A folder URL without its trailing slash is redirected (301) to the URL with it, query kept.
+ * - With `next` (Express, connect): a missing file (404) and every method but GET and HEAD call
+ *   `next()`, so the app's own routes and 404 handler answer them. Other failures (400, 403, 500)
+ *   are answered here with a small fixed page that shows no path or error message.
+ * - Without `next` (`node:http`): a missing file answers 404; OPTIONS answers 204 with `Allow`
+ *   (and the CORS preflight headers when `cors` is on); other methods answer 405 with `Allow`.
+ *
+ * The root is resolved (symlinks included) on the first request, not here: a root that does not
+ * exist yet answers 404 (or calls `next()`) until it appears.
+ *
+ * @param root Folder to serve; relative paths are resolved against the current working directory.
+ * @param options Policy, the same as the CLI flags; see {@link ServeOptions}.
+ * @throws RangeError when an option is out of range (see {@link ServeOptions}).
  */
 export function serveDirectory(root: string, options: ServeOptions = {}): AquaHandler {
   const opts = resolveServeOptions(options);

@@ -1,3 +1,12 @@
+/**
+ * aqua-serve as a library. The public API is exactly what this file exports:
+ * - {@link serveDirectory}: a `(req, res, next?)` handler for `node:http`, Express and connect;
+ * - {@link createAquaServer}: aqua's HTTP server for a folder or for any request handler;
+ * - {@link createEchoServer}: the line-echo TCP server behind `aqua-echo`;
+ * - {@link createLogger} / {@link silentLogger}: the CLI's pino logger, for the `logger` options.
+ *
+ * @packageDocumentation
+ */
 export { serveDirectory } from './handler.js';
 export type { AquaHandler, NextFunction } from './handler.js';
 export { createAquaServer, DEFAULT_TIMEOUTS } from './server.js';
@@ -5,3 +14,5 @@ export type { AquaServer, AquaServerOptions, RequestListener, Timeouts } from '.
 export type { ServeOptions } from './options.js';
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';
+export { createEchoServer } from './echo/server.js';
+export type { EchoServer, EchoServerOptions } from './echo/server.js';

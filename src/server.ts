@@ -16,10 +16,11 @@ export interface Timeouts {
   requestMs: number;
   /** How long an idle keep-alive connection stays open between requests. Default 5 000. */
   keepAliveMs: number;
-  /** A connection with no byte read or written for this long is dropped (a stalled reader). Default 300 000. */
+  /** A connection with no byte read or written for this long is dropped, a stalled reader (`--send-timeout <seconds>`). Default 300 000. */
   sendMs: number;
 }
 
+/** The {@link Timeouts} a server gets for those not given in {@link AquaServerOptions.timeouts}. */
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   headersMs: 15_000,
   requestMs: 60_000,
@@ -27,31 +28,45 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   sendMs: 300_000,
 });
 
-/** Options of {@link createAquaServer}: either a folder to serve (`root`) or any request `handler`. */
+/**
+ * Options of {@link createAquaServer}: exactly one of `root` (serve a folder, as the CLI does) or
+ * `handler` (run any request listener), plus the server's own settings. Like the CLI flags they
+ * mirror, every field but `root`/`handler` is optional. With `root`, the {@link ServeOptions}
+ * fields set the directory handler's policy; with `handler` they are ignored.
+ */
 export interface AquaServerOptions extends ServeOptions {
-  /** Serve this folder, as the CLI does. */
+  /** Serve this folder, as the CLI does (the CLI's `[root]` argument). */
   root?: string;
   /** Or run any request listener on aqua's server (timeouts, logging, connection limit, graceful close). */
   handler?: RequestListener;
-  /** Port to listen on (default 0: any free port). */
+  /** Port `listen()` uses when called without one (`--port`). Default 0: any free port. */
   port?: number;
-  /** Address to listen on (default: all interfaces, IPv6 and IPv4 where available). */
+  /** Address `listen()` uses when called without one (`--host`). Default: all interfaces, IPv6 and IPv4 where available. */
   host?: string;
-  /** Connections beyond this get a quick 503 and are closed (default 10 000). */
+  /** Connections beyond this get a quick 503 and are closed (`--max-connections`). Default 10 000. */
   maxConnections?: number;
-  /** Seconds that in-flight responses get to finish on `close()` (default 10). */
+  /** Seconds that in-flight responses get to finish on `close()` (`--grace`); fractions allowed. Default 10. */
   graceSeconds?: number;
+  /** Server timeouts in milliseconds; those left out keep {@link DEFAULT_TIMEOUTS}. */
   timeouts?: Partial<Timeouts>;
-  /** One line per response; default silent. */
+  /** One line per response, and failures (`--log-level`, `--log-format`; see `createLogger`). Default: silent. */
   logger?: Logger;
 }
 
+/** What {@link createAquaServer} returns: the server, not yet listening, and its lifecycle. */
 export interface AquaServer {
   /** The underlying `node:http` server. */
   readonly server: http.Server;
-  /** Start listening; resolves to the bound address. */
+  /**
+   * Start listening on `port` and `host` (default: those of the options); resolves to the bound
+   * address (`port` 0 gives the free port picked). Rejects with the system error, e.g. `EADDRINUSE`.
+   */
   listen(port?: number, host?: string): Promise<AddressInfo>;
-  /** Stop accepting, let in-flight responses finish within the grace period, then close every connection. */
+  /**
+   * Stop accepting connections at once, close idle keep-alive connections, let in-flight responses
+   * finish within `graceSeconds`, then close every connection. Resolves when all are closed; calling
+   * it again returns the same promise.
+   */
   close(): Promise<void>;
   /** Open connections right now. */
   readonly connections: number;
@@ -60,14 +75,20 @@ export interface AquaServer {
 const LISTEN_BACKLOG = 4096;
 
 /**
- * An HTTP server for a folder or for any request handler.
+ * An HTTP server for a folder (`root`) or for any request handler (`handler`: an Express app, a
+ * connect stack), with aqua's timeouts, per-response logging, connection limit and graceful close.
+ * The CLI is this plus flag parsing and signal handling. Nothing listens until `listen()`.
  *
  * ```ts
  * const aqua = createAquaServer({ root: './public' });
  * const { port } = await aqua.listen(8080);
  * // later
  * await aqua.close();
+ *
+ * createAquaServer({ handler: expressApp, graceSeconds: 5 });
  * ```
+ *
+ * @throws TypeError unless exactly one of `root` and `handler` is given; RangeError for a bad {@link ServeOptions} value.
  */
 export function createAquaServer(options: AquaServerOptions): AquaServer {
   if (!options.handler === !options.root) throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
@@ -146,7 +167,9 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // The server's close callback runs as soon as the last socket is destroyed, before the
+        // sockets' own 'close' events: wait for those too, so `connections` is 0 once this resolves.
+        server.close(() => void Promise.all([...sockets].map((s) => new Promise((done) => s.once('close', done)))).then(() => resolve()));
         server.closeIdleConnections();
         const drained = new Promise<void>((done) => {
           if (inFlight === 0) return done();

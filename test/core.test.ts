@@ -367,6 +367,7 @@ describe('the real CLI', () => {
 
   it.each([
     ['an unknown flag', ['--bogus']],
+    ['a misspelt flag', ['--prot', '8080']],
     ['a port that is not a number', ['--port', 'abc']],
     ['a port out of range', ['--port', '70000']],
     ['a negative port', ['--port', '-1']],
@@ -396,6 +397,32 @@ describe('the real CLI', () => {
     const version = await run(['--version']);
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('serves from several workers with --workers and stops them all on SIGTERM', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const child = spawn(process.execPath, [bin, root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const port = await new Promise<number>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
+      child.stdout.on('data', (c: Buffer) => {
+        out += c;
+        const m = /Local: +http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    });
+    for (let i = 0; i < 10; i++) expect((await request(port, '/hello.txt')).body.toString()).toBe('hello world\n');
+    const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+    expect(children).toHaveLength(2);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', (c) => resolve(c));
+      child.kill('SIGTERM');
+    });
+    expect(code).toBe(0);
+    for (const pid of children) expect(() => process.kill(Number(pid), 0)).toThrow();
   });
 
   it('takes a free port and says so when the default port is taken', async () => {

@@ -1,0 +1,132 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { Command, CommanderError, Option } from 'commander';
+import type { LevelWithSilent } from 'pino';
+import { createLogger, LOG_LEVELS, type LogFormat } from '../log.js';
+import { createEchoServer, formatHostPort, DEFAULT_ECHO_PORT, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LINE } from './server.js';
+
+/** What the command line asked for, validated; frozen. */
+export interface EchoConfig {
+  readonly host: string | undefined;
+  readonly port: number;
+  readonly idleTimeout: number;
+  readonly maxLine: number;
+  readonly logLevel: LevelWithSilent;
+  readonly logFormat: LogFormat | undefined;
+}
+
+/** The options as commander hands them over: strings, not yet checked. */
+interface RawOptions {
+  host?: string;
+  port: string;
+  idleTimeout: string;
+  maxLine: string;
+  logLevel: LevelWithSilent;
+  logFormat?: LogFormat;
+  quiet?: boolean;
+}
+
+/** Bad command-line input: one line on stderr, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json'];
+
+function program(): Command {
+  return new Command('aqua-echo')
+    .description('A line-echo TCP server: every line a client sends comes straight back, byte for byte.')
+    .option('-p, --port <n>', 'TCP port to listen on; 0 takes a free one', String(DEFAULT_ECHO_PORT))
+    .option('-H, --host <addr>', 'interface to listen on (default: all interfaces)')
+    .option('--idle-timeout <seconds>', 'close a connection after this long without traffic (fractions allowed)', String(DEFAULT_IDLE_TIMEOUT_SECONDS))
+    .option('--max-line <bytes>', 'longest line accepted; a longer one gets an error line and its connection is closed', String(DEFAULT_MAX_LINE))
+    .addOption(new Option('--log-level <level>', 'least severe log line to print').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(LOG_FORMATS))
+    .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)')
+    .version(packageVersion(), '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+}
+
+/** Parses and validates the user's arguments (`process.argv.slice(2)`); throws {@link CommanderError} or {@link UsageError}. */
+export function parseArgs(argv: readonly string[]): EchoConfig {
+  return loadConfig(program().parse(argv, { from: 'user' }).opts<RawOptions>());
+}
+
+export function loadConfig(raw: RawOptions): EchoConfig {
+  const port = parseWholeNumber(raw.port, '--port', 0, 65535);
+  const maxLine = parseWholeNumber(raw.maxLine, '--max-line', 1);
+  if (!/^\d+(\.\d+)?$/.test(raw.idleTimeout) || Number(raw.idleTimeout) <= 0) {
+    throw new UsageError(`--idle-timeout must be a positive number of seconds, not '${raw.idleTimeout}'`);
+  }
+  return Object.freeze({
+    host: raw.host,
+    port,
+    idleTimeout: Number(raw.idleTimeout),
+    maxLine,
+    logLevel: raw.quiet ? 'silent' : raw.logLevel,
+    logFormat: raw.logFormat,
+  });
+}
+
+function parseWholeNumber(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = Number(text);
+  if (/^\d+$/.test(text) && value >= min && value <= max) return value;
+  const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+  throw new UsageError(`${flag} must be a whole number ${range}, not '${text}'`);
+}
+
+/**
+ * Runs `aqua-echo` until SIGINT or SIGTERM, then closes every connection and returns, leaving the
+ * exit code at 0. Bad input sets exit code 2, a port that cannot be bound exit code 1; each says why in one line.
+ */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  let config: EchoConfig;
+  try {
+    config = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof CommanderError && err.exitCode === 0) return; // --help, --version
+    if (!(err instanceof CommanderError || err instanceof UsageError)) throw err;
+    fail(err.message.replace(/^error: /, ''), 2);
+    return;
+  }
+
+  const logger = await createLogger({ level: config.logLevel, format: config.logFormat });
+  const echo = createEchoServer({ ...config, logger });
+  let address: AddressInfo;
+  try {
+    address = await echo.listen();
+  } catch (err) {
+    const code = err instanceof Error && 'code' in err ? String(err.code) : 'error';
+    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs more privileges' : `cannot be used (${code})`;
+    fail(`port ${config.port} on ${config.host ?? 'all interfaces'} ${why}`, 1);
+    return;
+  }
+  if (config.logLevel !== 'silent') process.stdout.write(`aqua-echo listening on ${formatHostPort(address.address, address.port)}\n`);
+
+  const signal = await nextSignal(['SIGINT', 'SIGTERM']);
+  logger.info({ signal }, 'shutting down');
+  await echo.close();
+}
+
+function fail(message: string, exitCode: number): void {
+  process.stderr.write(`aqua-echo: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exitCode = exitCode;
+}
+
+/** Resolves with the first of `signals` to arrive; the handlers are then removed, so a second signal acts as usual (exits at once). */
+function nextSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      for (const name of signals) process.off(name, onSignal);
+      resolve(signal);
+    };
+    for (const name of signals) process.on(name, onSignal);
+  });
+}
+
+function packageVersion(): string {
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
+  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
