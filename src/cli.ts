@@ -24,6 +24,8 @@ export interface Config {
   readonly listing: boolean;
   readonly followSymlinks: boolean;
   readonly cors: boolean;
+  /** `Cache-Control: public, max-age=N` for files; `null` → `no-cache`. */
+  readonly cacheSeconds: number | null;
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
@@ -41,6 +43,8 @@ export class UsageError extends Error {
 }
 
 const DEFAULT_PORT = 5000;
+/** The largest delta-seconds a cache must understand (RFC 9111 §1.2.2). */
+const MAX_CACHE_SECONDS = 2 ** 31;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -74,6 +78,11 @@ export function buildProgram(): Command {
     .option('--no-listing', 'never list folders (404 for a folder without index.html)')
     .option('--follow-symlinks', 'serve symlinks whose target is outside the root (404 by default)', false)
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
+    .option(
+      '--cache <seconds>',
+      'Cache-Control: public, max-age=N for files (default no-cache: clients revalidate each time, answered by a cheap 304)',
+      integer('--cache', 0, MAX_CACHE_SECONDS),
+    )
     .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
     .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
     .option('--workers <n|auto>', 'serve from this many processes sharing one socket (auto: one per core)', (v: string) => {
@@ -104,6 +113,7 @@ interface ParsedFlags {
   listing: boolean;
   followSymlinks: boolean;
   cors: boolean;
+  cache?: number;
   maxConnections: number;
   sendTimeout: number;
   grace: number;
@@ -143,6 +153,7 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     listing: flags.listing,
     followSymlinks: flags.followSymlinks,
     cors: flags.cors,
+    cacheSeconds: flags.cache ?? null,
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
@@ -228,6 +239,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     listing: config.listing,
     followSymlinks: config.followSymlinks,
     cors: config.cors,
+    cacheSeconds: config.cacheSeconds,
     maxConnections: config.maxConnections,
     graceSeconds: config.graceSeconds,
     timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
