@@ -167,7 +167,8 @@ describe('renderListingHtml', () => {
   });
 
   it('links viewable kinds to ?view, others to the raw file, and offers ?download for files only', () => {
-    const html = renderListingHtml({ base: '/m', path: '/', entries: [dir('d'), file('a.mp4'), file('b.zip'), file('c.png'), file('d.txt')] }, view);
+    const html = renderListingHtml({ base: '/m', path: '/', entries: [dir('d'), file('a.mp4'), file('b.zip'), file('c.png'), file('d.txt'), file('e.HTML')] }, view);
+    expect(html).toContain('<a class="entry" href="/m/e.HTML">');
     expect(html).toContain('href="/m/a.mp4?view"');
     expect(html).toContain('href="/m/c.png?view"');
     expect(html).toContain('href="/m/d.txt?view"');

@@ -4,7 +4,7 @@ import { renderCrumbs } from '../ui/crumbs.js';
 import { childHref, escapeHtml, hrefOf } from '../ui/escape.js';
 import { exactFromIso, humanSize, plural, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { hasViewer, KINDS, kindOf, type Kind } from '../ui/kind.js';
+import { KINDS, kindOf, linksToViewer, type Kind } from '../ui/kind.js';
 import { renderPage } from '../ui/page.js';
 
 /** How the listing is shown: the order the entries are in, and the clock relative dates are read against. */
@@ -48,7 +48,7 @@ function entryRow(folderHref: string, entry: Entry, view: ListingView): string {
   const isDir = entry.type === 'directory';
   const kind = kindOf(entry.name, entry.type);
   const raw = escapeHtml(childHref(folderHref, entry.name, isDir));
-  const open = !isDir && hasViewer(kind) ? `${raw}?view` : raw;
+  const open = !isDir && linksToViewer(entry.name, kind) ? `${raw}?view` : raw;
   const mtime = Number.isFinite(entry.mtimeMs) ? Math.trunc(entry.mtimeMs) : 0;
   const iso = Number.isFinite(entry.mtimeMs) ? new Date(entry.mtimeMs).toISOString() : null;
   const date = iso === null ? '' : `<time title="${exactFromIso(iso)}">${relativeTime(entry.mtimeMs, view.now)}</time>`;

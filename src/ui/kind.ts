@@ -68,3 +68,11 @@ export function playabilityOf(name: string): Playability {
 export function hasViewer(kind: Kind): boolean {
   return kind === 'video' || kind === 'audio' || kind === 'image' || kind === 'text';
 }
+
+/** Pages the browser renders itself: a listing links them as they are (a served site stays clickable); `?view` still shows their source. */
+const RENDERED = new Set(['html', 'htm', 'xhtml']);
+
+/** Whether a listing links `name` to its viewer (`?view`) rather than to the file itself. */
+export function linksToViewer(name: string, kind: Kind): boolean {
+  return hasViewer(kind) && !RENDERED.has(extensionOf(name));
+}
