@@ -148,6 +148,14 @@ describe('format', () => {
     expect(relativeTime(now + 2 * 3600_000, now)).toBe('in 2 hours');
     expect(exactTime(now)).toBe('2026-11-26 12:00:00 UTC');
   });
+  it('exact time matches the ISO form for any instant, before 1970 too', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -2_000_000_000_000, max: 4_000_000_000_000 }), (ms) => {
+        const iso = new Date(ms).toISOString();
+        return exactTime(ms) === `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+      }),
+    );
+  });
 });
 
 describe('renderListingHtml', () => {

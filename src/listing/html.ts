@@ -2,7 +2,7 @@ import type { Entry, Listing } from './model.js';
 import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from './sort.js';
 import { renderCrumbs } from '../ui/crumbs.js';
 import { childHref, escapeHtml, hrefOf } from '../ui/escape.js';
-import { exactFromIso, humanSize, plural, relativeTime } from '../ui/format.js';
+import { exactTime, humanSize, plural, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { KINDS, kindOf, linksToViewer, type Kind } from '../ui/kind.js';
 import { renderPage } from '../ui/page.js';
@@ -50,8 +50,7 @@ function entryRow(folderHref: string, entry: Entry, view: ListingView): string {
   const raw = escapeHtml(childHref(folderHref, entry.name, isDir));
   const open = !isDir && linksToViewer(entry.name, kind) ? `${raw}?view` : raw;
   const mtime = Number.isFinite(entry.mtimeMs) ? Math.trunc(entry.mtimeMs) : 0;
-  const iso = Number.isFinite(entry.mtimeMs) ? new Date(entry.mtimeMs).toISOString() : null;
-  const date = iso === null ? '' : `<time title="${exactFromIso(iso)}">${relativeTime(entry.mtimeMs, view.now)}</time>`;
+  const date = Number.isFinite(entry.mtimeMs) ? `<time title="${exactTime(entry.mtimeMs)}">${relativeTime(entry.mtimeMs, view.now)}</time>` : '';
   const size = isDir ? '—' : humanSize(entry.size);
   const download = isDir ? '' : `<a class="dl" href="${raw}?download" download title="Download">${DOWNLOAD_ICON}</a>`;
   return (

@@ -18,7 +18,8 @@ export function humanSize(bytes: number): string {
 
 const relative = new Intl.RelativeTimeFormat('en', { numeric: 'auto' });
 
-const STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
+/** Each unit and how many of it make the next one. */
+const STEPS: readonly (readonly [Intl.RelativeTimeFormatUnit, number])[] = [
   ['second', 60],
   ['minute', 60],
   ['hour', 24],
@@ -27,14 +28,17 @@ const STEPS: readonly [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', Number.POSITIVE_INFINITY],
 ];
 
-/** Formatted phrases by unit and amount: a listing of thousands of files uses a few dozen of them. */
-const phrases = new Map<string, string>();
+/**
+ * Formatted phrases by unit and amount (key: unit index × 2^20 + amount): a listing of thousands of
+ * files needs a few dozen distinct phrases, and Intl formatting is the costly part of a row.
+ */
+const phrases = new Map<number, string>();
 
-function phrase(amount: number, unit: Intl.RelativeTimeFormatUnit): string {
-  const key = `${amount} ${unit}`;
+function phrase(amount: number, step: number): string {
+  const key = step * 1_048_576 + amount;
   let text = phrases.get(key);
   if (text === undefined) {
-    text = relative.format(amount, unit);
+    text = relative.format(amount, (STEPS[step] as (typeof STEPS)[number])[0]);
     if (phrases.size < 10_000) phrases.set(key, text);
   }
   return text;
@@ -44,22 +48,31 @@ function phrase(amount: number, unit: Intl.RelativeTimeFormatUnit): string {
 export function relativeTime(thenMs: number, nowMs: number): string {
   let amount = (thenMs - nowMs) / 1000;
   if (Math.abs(amount) < 45) return 'just now';
-  for (const [unit, size] of STEPS) {
-    if (Math.abs(amount) < size) return phrase(Math.round(amount), unit);
+  for (let step = 0; step < STEPS.length; step++) {
+    const size = (STEPS[step] as (typeof STEPS)[number])[1];
+    if (Math.abs(amount) < size) return phrase(Math.round(amount), step);
     amount /= size;
   }
-  return phrase(Math.round(amount), 'year');
+  return phrase(Math.round(amount), STEPS.length - 1);
 }
+
+const DAY_MS = 86_400_000;
+/** `YYYY-MM-DD` by day number since the epoch: files of one folder share a handful of days. */
+const days = new Map<number, string>();
+
+const two = (n: number): string => (n < 10 ? `0${n}` : `${n}`);
 
 /** `2026-11-26 19:31:02 UTC`: the exact time shown on hover (the page script swaps in local time). */
 export function exactTime(ms: number): string {
   if (!Number.isFinite(ms)) return '';
-  return exactFromIso(new Date(ms).toISOString());
-}
-
-/** {@link exactTime} from an ISO string already at hand (`2026-11-26T19:31:02.123Z`). */
-export function exactFromIso(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+  const day = Math.floor(ms / DAY_MS);
+  let date = days.get(day);
+  if (date === undefined) {
+    date = new Date(day * DAY_MS).toISOString().slice(0, 10);
+    if (days.size < 10_000) days.set(day, date);
+  }
+  const seconds = Math.floor((ms - day * DAY_MS) / 1000);
+  return `${date} ${two(Math.floor(seconds / 3600))}:${two(Math.floor(seconds / 60) % 60)}:${two(seconds % 60)} UTC`;
 }
 
 /** `1 folder`, `2 files`. */
