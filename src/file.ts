@@ -1,6 +1,5 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { fileBody, pump, type ByteSpan } from './body.js';
+import { fileBody, pump, type ByteSpan, type FileSource } from './body.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { sendError } from './errors.js';
 import { cacheControl } from './http/cache.js';
@@ -12,9 +11,12 @@ import { planMultipart } from './http/multipart.js';
 import { contentRange, parseRange, resolveRanges, unsatisfiedRange, type RangeDecision } from './http/range.js';
 import { contentType } from './mime.js';
 
-/** An open regular file, stat'ed through its own handle (no gap between stat and read). */
-export interface OpenFile {
-  readonly fh: FileHandle;
+/**
+ * A regular file to answer with: stat'ed through its own open handle (no gap between stat and read),
+ * or, on a metadata-cache hit, stat'ed by path with `fh` null — the body then opens it only if a block
+ * is missing from the memory cache, and checks it is still the same file.
+ */
+export interface ServedFile extends FileSource {
   readonly stat: Stats;
   /** The file's name, for its Content-Type. */
   readonly name: string;
@@ -36,14 +38,14 @@ interface BodyPlan {
 }
 
 /**
- * Answer GET or HEAD for a regular file. Takes ownership of `file.fh`: it is closed when the body
+ * Answer GET or HEAD for a regular file. Takes ownership of `file.fh` (if any): it is closed when the body
  * ends or the client goes away (by the body generator), or here for HEAD, empty bodies, 304/412/416
  * and early errors.
  *
  * Order: validators (ETag, Last-Modified, Cache-Control) → preconditions (RFC 9110 §13.2.2: 412 or
  * 304) → Range (honoured only if If-Range allows: 206 single, 206 multipart/byteranges, 416) → 200.
  */
-export async function serveFile(ctx: RequestContext, file: OpenFile): Promise<void> {
+export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<void> {
   const { res } = ctx;
   const { size, mtimeMs } = file.stat;
   const etag = fileETag(size, mtimeMs);
@@ -84,9 +86,9 @@ export async function serveFile(ctx: RequestContext, file: OpenFile): Promise<vo
       return;
     }
     bodyOwnsHandle = true;
-    await pump(res, fileBody(file.fh, plan.spans, ctx.options.chunkSize, plan.framing));
+    await pump(res, fileBody(file, plan.spans, ctx.blocks, plan.framing));
   } finally {
-    if (!bodyOwnsHandle) await file.fh.close();
+    if (!bodyOwnsHandle) await file.fh?.close();
   }
 }
 

@@ -1,5 +1,8 @@
 import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { BlockCache, sameIdentity } from './cache/blocks.js';
+import { KnownFiles, StatBatcher } from './cache/files.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { HttpError, sendError, statusOf } from './errors.js';
 import { serveFile } from './file.js';
@@ -55,16 +58,31 @@ const ALLOW = 'GET, HEAD, OPTIONS';
 export function serveDirectory(root: string, options: ServeOptions = {}): AquaHandler {
   const opts = resolveServeOptions(options);
   let rootReal: Promise<string> | null = null;
-  const getRoot = (): Promise<string> => {
-    rootReal ??= realRoot(root).catch((err: unknown) => {
-      rootReal = null; // the folder may appear later; do not cache the failure
-      throw err;
-    });
-    return rootReal;
+  const state: HandlerState = {
+    options: opts,
+    getRoot: () => {
+      rootReal ??= realRoot(root).catch((err: unknown) => {
+        rootReal = null; // the folder may appear later; do not cache the failure
+        throw err;
+      });
+      return rootReal;
+    },
+    blocks: new BlockCache({ blockSize: opts.chunkSize, maxBytes: opts.memoryCacheBytes }),
+    files: new KnownFiles(),
+    stats: new StatBatcher(),
   };
   return (req, res, next) => {
-    handle(req, res, next, opts, getRoot).catch((err: unknown) => fail(err, req, res, next, opts));
+    handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
   };
+}
+
+/** What one handler keeps between requests. */
+interface HandlerState {
+  readonly options: ResolvedServeOptions;
+  readonly getRoot: () => Promise<string>;
+  readonly blocks: BlockCache;
+  readonly files: KnownFiles;
+  readonly stats: StatBatcher;
 }
 
 function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, opts: ResolvedServeOptions): void {
@@ -74,13 +92,8 @@ function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: Nex
   sendError(res, status);
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: NextFunction | undefined,
-  options: ResolvedServeOptions,
-  getRoot: () => Promise<string>,
-): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, state: HandlerState): Promise<void> {
+  const { options } = state;
   const method = req.method ?? '';
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();
@@ -93,18 +106,30 @@ async function handle(
     throw new HttpError(404, 'no such asset');
   }
   const url = parseUrlPath(target.path, options);
-  const root = await getRoot();
+  const root = await state.getRoot();
   const ctx: RequestContext = {
     req,
     res,
     method,
     options,
+    blocks: state.blocks,
     root,
     base: mountBase(req),
     url,
     query: new URLSearchParams(target.rawQuery),
     rawQuery: target.rawQuery,
   };
+  const name = url.segments[url.segments.length - 1] ?? '';
+  const key = url.segments.join('/');
+  // A viewer page or a converted subtitle is not the file's bytes: it skips the metadata-cache fast path.
+  const viewRequest = ctx.query.has('view');
+  const vttRequest = ctx.query.get('format') === 'vtt' && extensionOf(name) === 'srt';
+  const known = url.trailingSlash || viewRequest || vttRequest ? undefined : state.files.get(key);
+  if (known) {
+    const stat = await state.stats.stat(known.joined);
+    if (stat && sameIdentity(stat, known.identity)) return serveFile(ctx, { fh: null, abs: known.abs, stat, name });
+    state.files.delete(key);
+  }
   const abs = await resolveFsPath(root, url, options);
   const fh = await open(abs, 'r');
   let handedOver = false;
@@ -112,11 +137,12 @@ async function handle(
     const stat = await fh.stat();
     if (stat.isFile()) {
       if (url.trailingSlash) return redirect(ctx, encodePath(url.segments));
-      const file = { fh, stat, name: url.segments[url.segments.length - 1] ?? '' };
-      if (ctx.query.has('view') && (await serveViewer(ctx, file))) return;
-      if (ctx.query.get('format') === 'vtt' && extensionOf(file.name) === 'srt' && (await serveSrtAsVtt(ctx, file))) return;
+      const file = { fh, stat, name };
+      if (viewRequest && (await serveViewer(ctx, file))) return;
+      if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
+      state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
       handedOver = true;
-      return await serveFile(ctx, file);
+      return await serveFile(ctx, { fh, abs, stat, name });
     }
     if (!stat.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
   } finally {
@@ -162,8 +188,9 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
 /** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
 async function tryIndex(ctx: RequestContext): Promise<boolean> {
   let fh;
+  let abs: string;
   try {
-    const abs = await resolveFsPath(ctx.root, { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false }, ctx.options);
+    abs = await resolveFsPath(ctx.root, { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false }, ctx.options);
     fh = await open(abs, 'r');
   } catch {
     return false;
@@ -176,7 +203,7 @@ async function tryIndex(ctx: RequestContext): Promise<boolean> {
     await fh.close();
     return false;
   }
-  await serveFile(ctx, { fh, stat, name: 'index.html' });
+  await serveFile(ctx, { fh, abs, stat, name: 'index.html' });
   return true;
 }
 

@@ -25,8 +25,17 @@ export interface ServeOptions {
   cacheSeconds?: number | null;
   /** Send `Access-Control-Allow-Origin: *` and answer CORS preflights (`--cors`). Default `false`. */
   cors?: boolean;
-  /** Bytes read from a file per chunk: an integer, at least 1024 (no CLI flag). Default 64 KiB. */
+  /**
+   * Bytes read from a file per chunk, and the size of a block in the memory cache: an integer, at
+   * least 1024 (no CLI flag). Default 64 KiB.
+   */
   chunkSize?: number;
+  /**
+   * Budget in bytes of the memory cache of file blocks shared by all responses (`--memory-cache <MiB>`):
+   * many clients of one file cost one copy of its hot blocks. `0` turns it off. Default 64 MiB.
+   * A changed file never matches old blocks (they are keyed by size, mtime, ctime and inode).
+   */
+  memoryCacheBytes?: number;
   /**
    * Where the handler reports failures (a 5xx, with the error; never sent to the client).
    * Default: none. Per-response lines come from `createAquaServer`'s `logger` (`--log-level`, `--log-format`).
@@ -43,16 +52,22 @@ export interface ResolvedServeOptions {
   readonly cacheSeconds: number | null;
   readonly cors: boolean;
   readonly chunkSize: number;
+  readonly memoryCacheBytes: number;
   readonly logger: Logger | null;
 }
 
 /** Default {@link ServeOptions.chunkSize}: 64 KiB. */
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 
+/** Default {@link ServeOptions.memoryCacheBytes}: 64 MiB. */
+export const DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
+
 /** Apply the defaults to {@link ServeOptions} and validate them; throws `RangeError` for a bad `chunkSize` or `cacheSeconds`. */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1024) throw new RangeError('chunkSize must be an integer >= 1024');
+  const memoryCacheBytes = options.memoryCacheBytes ?? DEFAULT_MEMORY_CACHE_BYTES;
+  if (!Number.isSafeInteger(memoryCacheBytes) || memoryCacheBytes < 0) throw new RangeError('memoryCacheBytes must be a non-negative integer');
   const cacheSeconds = options.cacheSeconds ?? null;
   if (cacheSeconds !== null && (!Number.isInteger(cacheSeconds) || cacheSeconds < 0)) {
     throw new RangeError('cacheSeconds must be a non-negative integer');
@@ -65,6 +80,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     cacheSeconds,
     cors: options.cors ?? false,
     chunkSize,
+    memoryCacheBytes,
     logger: options.logger ?? null,
   });
 }

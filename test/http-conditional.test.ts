@@ -184,8 +184,8 @@ describe('real client', () => {
     const out = path.join(dir, 'download.part');
     const url = `http://127.0.0.1:${server.port}/movie.bin`;
     // Interrupted: curl gives up after 1.5 s at 1 MB/s, leaving part of the file on disk (exit 28).
-    const first = await run(curl, ['-sS', '--limit-rate', '1M', '--max-time', '1.5', '-o', out, url]).then(
-      () => 'exit 0',
+    const first = await run(curl, ['-sS', '--limit-rate', '1M', '--max-time', '1.5', '-o', out, '-w', '%{http_code} %{size_download} %{time_total}', url]).then(
+      (r) => `exit 0 ${r.stdout}`,
       (err: { code?: number; stderr?: string }) => `exit ${err.code ?? '?'} ${err.stderr ?? ''}`.trim(),
     );
     expect(first).toMatch(/^exit 28 /);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileBody } from '../src/body.js';
+import { BlockCache } from '../src/cache/blocks.js';
 import { planMultipart, randomBoundary, type MultipartPlan } from '../src/http/multipart.js';
 import type { ByteRange } from '../src/http/range.js';
 import { boundaryOf, parseByteranges } from './support/byteranges.js';
@@ -24,7 +25,7 @@ afterAll(async () => {
 async function multipartBody(plan: MultipartPlan): Promise<AsyncGenerator<Buffer>> {
   const fh = await open(filePath, 'r');
   const framing = { before: (i: number) => plan.parts[i]?.head ?? Buffer.alloc(0), after: plan.trailer };
-  return fileBody(fh, plan.parts.map((part) => part.range), 1024, framing);
+  return fileBody({ fh, abs: filePath, stat: await fh.stat() }, plan.parts.map((part) => part.range), new BlockCache({ blockSize: 1024, maxBytes: 0 }), framing);
 }
 
 async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {

@@ -145,6 +145,16 @@ describe('pages', () => {
     expect(html).not.toContain('a%20film.en.vtt');
   });
 
+  it('a file already served raw (and so in the metadata cache) still gets its viewer and its conversion', async () => {
+    for (let i = 0; i < 2; i++) {
+      expect((await request(srv.port, '/small.txt')).body.toString()).toBe('<b>bold</b> & more');
+      expect((await request(srv.port, '/films/a%20film.srt')).body.toString()).toContain(',000');
+    }
+    expect((await request(srv.port, '/small.txt?view')).headers['content-type']).toBe('text/html; charset=utf-8');
+    expect((await request(srv.port, '/films/a%20film.srt?format=vtt')).body.toString()).toMatch(/^WEBVTT/);
+    expect((await request(srv.port, '/small.txt')).body.toString()).toBe('<b>bold</b> & more');
+  });
+
   it('?view on a missing file or a dotfile is 404', async () => {
     expect((await request(srv.port, '/films/nope.mp4?view')).status).toBe(404);
     expect((await request(srv.port, '/films/.hidden.mp4?view')).status).toBe(404);

@@ -1,6 +1,6 @@
+import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { setCommonHeaders, type RequestContext } from '../context.js';
-import type { OpenFile } from '../file.js';
 import { readEntries, type Entry } from '../listing/model.js';
 import { compareNames } from '../listing/sort.js';
 import { contentType } from '../mime.js';
@@ -12,6 +12,13 @@ import { renderPlayerHtml } from './player.js';
 import { findSubtitles, neighbours } from './siblings.js';
 import { decodeSubtitleBytes, srtToVtt } from './srt.js';
 import { decodeText, looksBinary, renderTextHtml, TEXT_VIEW_LIMIT } from './text.js';
+
+/** A regular file opened for this request: its one handle (closed by the caller), its stat, its name. */
+export interface OpenFile {
+  readonly fh: FileHandle;
+  readonly stat: Stats;
+  readonly name: string;
+}
 
 export type ViewerKind = Extract<Kind, 'video' | 'audio' | 'image' | 'text'>;
 
