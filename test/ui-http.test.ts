@@ -1,6 +1,9 @@
+import express from 'express';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDirectory } from '../src/index.js';
 import { request, start, tempDir, type Running } from './helpers.js';
 
 let srv: Running;
@@ -158,5 +161,29 @@ describe('pages', () => {
   it('?view on a missing file or a dotfile is 404', async () => {
     expect((await request(srv.port, '/films/nope.mp4?view')).status).toBe(404);
     expect((await request(srv.port, '/films/.hidden.mp4?view')).status).toBe(404);
+  });
+});
+
+describe('under a mount prefix (Express)', () => {
+  it('links assets, files and viewers under the prefix, and serves them there', async () => {
+    const app = express();
+    app.use('/media', serveDirectory(root));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const html = (await request(port, '/media/films/')).body.toString();
+      const assets = assetPaths(html.replaceAll('"/media/.aqua/', '"/.aqua/')).map((p) => `/media${p}`);
+      expect(html).toContain('href="/media/.aqua/style.');
+      for (const p of assets) expect((await request(port, p)).status, p).toBe(200);
+      expect(html).toContain('href="/media/films/a%20film.mp4?view"');
+      const player = (await request(port, '/media/films/a%20film.mp4?view')).body.toString();
+      expect(player).toContain('src="/media/films/a%20film.mp4"');
+      expect(player).toContain('src="/media/films/a%20film.srt?format=vtt"');
+      expect(player).toContain('<a href="/media/films/">films</a>');
+      expect((await request(port, '/media/films/a%20film.srt?format=vtt')).body.toString()).toMatch(/^WEBVTT/);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
