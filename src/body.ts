@@ -1,6 +1,9 @@
-import type { FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from './cache/blocks.js';
+
+export { FileChangedError } from './cache/blocks.js';
 
 /** An inclusive byte span of a file: `{ start: 0, end: 9 }` is the first ten bytes. */
 export interface ByteSpan {
@@ -8,50 +11,65 @@ export interface ByteSpan {
   readonly end: number;
 }
 
-/** A file ended before the bytes promised to the client could be read (it shrank while streaming). */
-export class FileChangedError extends Error {
-  constructor() {
-    super('file shrank while it was being read');
-    this.name = 'FileChangedError';
+/** Where a file body's bytes come from: an open handle, or (on a metadata-cache hit) a path to open lazily. */
+export interface FileSource {
+  /** An open handle on the file, or `null` when every block may already be cached. */
+  readonly fh: FileHandle | null;
+  /** The file's real path, opened only if a block is missing from the cache and `fh` is `null`. */
+  readonly abs: string;
+  /** The identity the response was planned for (size, mtime, inode…): blocks must match it. */
+  readonly stat: FileIdentity;
+}
+
+/** Open `abs` and confirm it is still the file the response was planned for. */
+async function openSame(abs: string, expected: FileIdentity): Promise<FileHandle> {
+  const fh = await open(abs, 'r');
+  try {
+    if (sameIdentity(await fh.stat(), expected)) return fh;
+  } catch {
+    // fall through: treat an unreadable file like a changed one
   }
+  await fh.close();
+  throw new FileChangedError();
 }
 
 /**
- * Yield the bytes of one span of an open file in chunks of at most `chunkSize`. Reads only the
- * span (nothing before it is read), and never yields more than the span: a file that grows is cut
- * at the promised end, a file that shrinks throws {@link FileChangedError}. Does not close `fh`.
- */
-export async function* readSpan(fh: FileHandle, span: ByteSpan, chunkSize: number): AsyncGenerator<Buffer> {
-  let position = span.start;
-  while (position <= span.end) {
-    const length = Math.min(chunkSize, span.end - position + 1);
-    const buffer = Buffer.allocUnsafe(length);
-    const { bytesRead } = await fh.read(buffer, 0, length, position);
-    if (bytesRead === 0) throw new FileChangedError();
-    position += bytesRead;
-    yield bytesRead === length ? buffer : buffer.subarray(0, bytesRead);
-  }
-}
-
-/**
- * The body of a file response: the chunks of each span in turn, from one file handle, which is
- * closed in `finally` — when the body ends, fails, or the consumer stops early (client gone).
- * `between` may give bytes to put before each span and after the last one (multipart framing).
+ * The body of a file response: the bytes of each span in turn, block by block from the shared
+ * {@link BlockCache} (a block missing there is read from the file's one handle, opened at most once
+ * per response), closed in `finally` — when the body ends, fails, or the consumer stops early
+ * because the client went away. Only the requested spans are read, and never more than the size
+ * the response promised: a file that shrank throws {@link FileChangedError}.
+ * `framing` gives bytes to put before each span and after the last one (multipart/byteranges).
  */
 export async function* fileBody(
-  fh: FileHandle,
+  source: FileSource,
   spans: readonly ByteSpan[],
-  chunkSize: number,
+  blocks: BlockCache,
   framing?: { before: (index: number) => Buffer; after: Buffer },
 ): AsyncGenerator<Buffer> {
+  let fh = source.fh;
+  const id = identityKey(source.stat);
+  const size = source.stat.size;
+  const blockSize = blocks.blockSize;
   try {
     for (let i = 0; i < spans.length; i++) {
       if (framing) yield framing.before(i);
-      yield* readSpan(fh, spans[i], chunkSize);
+      const { start, end } = spans[i];
+      for (let index = Math.floor(start / blockSize); index * blockSize <= end; index++) {
+        let block = blocks.peek(id, index);
+        if (!block) {
+          fh ??= await openSame(source.abs, source.stat);
+          block = await blocks.get(fh, id, index, size);
+        }
+        const offset = index * blockSize;
+        const from = Math.max(start - offset, 0);
+        const to = Math.min(end - offset + 1, block.length);
+        yield from === 0 && to === block.length ? block : block.subarray(from, to);
+      }
     }
     if (framing) yield framing.after;
   } finally {
-    await fh.close();
+    await fh?.close();
   }
 }
 

@@ -9,6 +9,7 @@ import { createSecureContext } from 'node:tls';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
 import { parseCredentials } from './auth.js';
 import { createAquaServer, type AquaServer, type TlsOptions } from './server.js';
+import { openBrowser, printQr } from './terminal.js';
 import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
 
 /** What the command line asked for, validated and frozen. */
@@ -25,6 +26,8 @@ export interface Config {
   readonly listing: boolean;
   readonly followSymlinks: boolean;
   readonly cors: boolean;
+  /** `Cache-Control: public, max-age=N` for files; `null` → `no-cache`. */
+  readonly cacheSeconds: number | null;
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
@@ -34,6 +37,10 @@ export interface Config {
   readonly auth: string | undefined;
   /** Certificate and key files for HTTPS (HTTP/2 with HTTP/1.1 fallback); undefined: plain HTTP. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Print a QR code of the LAN URL on start. */
+  readonly qr: boolean;
+  /** Open the local URL in the default browser on start. */
+  readonly open: boolean;
 }
 
 /** A problem with the command line: one line on stderr, exit code 2. */
@@ -42,6 +49,8 @@ export class UsageError extends Error {
 }
 
 const DEFAULT_PORT = 5000;
+/** The largest delta-seconds a cache must understand (RFC 9111 §1.2.2). */
+const MAX_CACHE_SECONDS = 2 ** 31;
 
 function version(): string {
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -75,6 +84,11 @@ export function buildProgram(): Command {
     .option('--no-listing', 'never list folders (404 for a folder without index.html)')
     .option('--follow-symlinks', 'serve symlinks whose target is outside the root (404 by default)', false)
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
+    .option(
+      '--cache <seconds>',
+      'Cache-Control: public, max-age=N for files (default no-cache: clients revalidate each time, answered by a cheap 304)',
+      integer('--cache', 0, MAX_CACHE_SECONDS),
+    )
     .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
     .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
     .option('--workers <n|auto>', 'serve from this many processes sharing one socket (auto: one per core)', (v: string) => {
@@ -88,6 +102,8 @@ export function buildProgram(): Command {
     .option('--tls-cert <file>', 'serve HTTPS (HTTP/2, HTTP/1.1 fallback) with this PEM certificate chain; needs --tls-key')
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
+    .option('--qr', 'print a QR code of the network URL on start, for a phone or a TV to scan', false)
+    .option('--open', 'open the listing in the default browser on start', false)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['pretty', 'json']))
     .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)', false)
@@ -106,6 +122,7 @@ interface ParsedFlags {
   listing: boolean;
   followSymlinks: boolean;
   cors: boolean;
+  cache?: number;
   maxConnections: number;
   sendTimeout: number;
   grace: number;
@@ -116,6 +133,8 @@ interface ParsedFlags {
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat?: LogFormat;
   quiet: boolean;
+  qr: boolean;
+  open: boolean;
 }
 
 /** Turn parsed flags and the environment into a validated, frozen {@link Config}. */
@@ -156,12 +175,15 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     listing: flags.listing,
     followSymlinks: flags.followSymlinks,
     cors: flags.cors,
+    cacheSeconds: flags.cache ?? null,
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
     workers: flags.workers,
     auth,
     tls,
+    qr: flags.qr,
+    open: flags.open,
   });
 }
 
@@ -253,9 +275,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return runPrimary({
       ...config,
       logger,
-      onListening: (address, movedFrom) => {
-        if (config.logLevel !== 'silent') printBanner(config, { address: { address: config.host ?? '::', ...address }, movedFrom });
-      },
+      onListening: (address, movedFrom) => announce(config, { address: { address: config.host ?? '::', ...address }, movedFrom }),
     });
   }
   if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
@@ -270,6 +290,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
       listing: config.listing,
       followSymlinks: config.followSymlinks,
       cors: config.cors,
+      cacheSeconds: config.cacheSeconds,
       maxConnections: config.maxConnections,
       graceSeconds: config.graceSeconds,
       timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
@@ -293,8 +314,22 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exitCode = 1;
     return;
   }
-  if (config.logLevel !== 'silent' && !cluster.isWorker) printBanner(config, bound);
+  // Signals first: whoever reads the banner may stop the server at once, and must get a clean exit.
   handleSignals(aqua, logger, config);
+  if (!cluster.isWorker) announce(config, bound);
+}
+
+/** What the terminal shows once the server listens: the banner, then the QR code (`--qr`), and `--open`. */
+function announce(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
+  if (config.logLevel !== 'silent') printBanner(config, bound);
+  const { local, lan } = urls(bound.address, config.host, config.tls ? 'https' : 'http');
+  if (config.qr) {
+    // Asked for explicitly, so printed even with --quiet. IPv4 first: phones type and scan it best.
+    const target = lan.find((u) => !u.includes('[')) ?? lan[0] ?? local;
+    process.stdout.write(`  Scan to open ${target}\n`);
+    printQr(target, process.stdout);
+  }
+  if (config.open) openBrowser(local);
 }
 
 function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {

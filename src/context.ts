@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BlockCache } from './cache/blocks.js';
 import type { ResolvedServeOptions } from './options.js';
 import type { UrlPath } from './resolve.js';
 
@@ -8,6 +9,8 @@ export interface RequestContext {
   readonly res: ServerResponse;
   readonly method: 'GET' | 'HEAD';
   readonly options: ResolvedServeOptions;
+  /** The handler's shared cache of file blocks. */
+  readonly blocks: BlockCache;
   /** Real path of the served root. */
   readonly root: string;
   /** Mount prefix (no trailing slash; `''` at the top). */

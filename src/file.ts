@@ -1,12 +1,22 @@
-import type { FileHandle } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { fileBody, pump, type ByteSpan } from './body.js';
+import { fileBody, pump, type ByteSpan, type FileSource } from './body.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
+import { sendError } from './errors.js';
+import { cacheControl } from './http/cache.js';
+import { evaluatePreconditions } from './http/conditional.js';
+import { attachmentDisposition } from './http/disposition.js';
+import { fileETag } from './http/etag.js';
+import { formatHttpDate } from './http/httpdate.js';
+import { planMultipart } from './http/multipart.js';
+import { contentRange, parseRange, resolveRanges, unsatisfiedRange, type RangeDecision } from './http/range.js';
 import { contentType } from './mime.js';
 
-/** An open regular file, stat'ed through its own handle (no gap between stat and read). */
-export interface OpenFile {
-  readonly fh: FileHandle;
+/**
+ * A regular file to answer with: stat'ed through its own open handle (no gap between stat and read),
+ * or, on a metadata-cache hit, stat'ed by path with `fh` null — the body then opens it only if a block
+ * is missing from the memory cache, and checks it is still the same file.
+ */
+export interface ServedFile extends FileSource {
   readonly stat: Stats;
   /** The file's name, for its Content-Type. */
   readonly name: string;
@@ -14,34 +24,95 @@ export interface OpenFile {
 
 /** Strong validator from size and mtime: stable across restarts and instances, never a hash of the content. */
 export function etagOf(stat: Pick<Stats, 'size' | 'mtimeMs'>): string {
-  return `"${stat.size.toString(16)}-${Math.floor(stat.mtimeMs).toString(16)}"`;
+  return fileETag(stat.size, stat.mtimeMs);
+}
+
+/** What a 200 or 206 sends: status, the representation headers that differ, and the spans to read. */
+interface BodyPlan {
+  readonly status: 200 | 206;
+  readonly contentType: string;
+  readonly contentLength: number;
+  readonly contentRange?: string;
+  readonly spans: readonly ByteSpan[];
+  readonly framing?: { before: (index: number) => Buffer; after: Buffer };
 }
 
 /**
- * Answer GET or HEAD for a regular file. Takes ownership of `file.fh`: it is closed when the body
- * ends or the client goes away (by the body generator), or here for HEAD and on early errors.
+ * Answer GET or HEAD for a regular file. Takes ownership of `file.fh` (if any): it is closed when the body
+ * ends or the client goes away (by the body generator), or here for HEAD, empty bodies, 304/412/416
+ * and early errors.
+ *
+ * Order: validators (ETag, Last-Modified, Cache-Control) → preconditions (RFC 9110 §13.2.2: 412 or
+ * 304) → Range (honoured only if If-Range allows: 206 single, 206 multipart/byteranges, 416) → 200.
  */
-export async function serveFile(ctx: RequestContext, file: OpenFile): Promise<void> {
+export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<void> {
   const { res } = ctx;
-  const { size } = file.stat;
+  const { size, mtimeMs } = file.stat;
+  const etag = fileETag(size, mtimeMs);
+  // RFC 9110 §8.8.2.1: a Last-Modified in the future is replaced by the time of the response.
+  const modifiedMs = Math.min(mtimeMs, Date.now());
   let bodyOwnsHandle = false;
   try {
     setCommonHeaders(ctx);
-    res.setHeader('Content-Type', contentType(file.name));
-    res.setHeader('Last-Modified', new Date(file.stat.mtimeMs).toUTCString());
-    res.setHeader('ETag', etagOf(file.stat));
-    res.setHeader('Accept-Ranges', 'bytes');
-    res.setHeader('Cache-Control', 'no-cache');
-    res.setHeader('Content-Length', size);
-    res.statusCode = 200;
-    if (ctx.method === 'HEAD' || size === 0) {
+    res.setHeader('ETag', etag);
+    res.setHeader('Last-Modified', formatHttpDate(modifiedMs));
+    res.setHeader('Cache-Control', cacheControl(ctx.options.cacheSeconds));
+
+    const preconditions = evaluatePreconditions({ method: ctx.method, headers: ctx.req.headers, etag, mtimeMs: modifiedMs });
+    if (preconditions.status === 412) return sendError(res, 412);
+    if (preconditions.status === 304) {
+      // RFC 9110 §15.4.5: the validators and Cache-Control set above, and no Content-* header.
+      res.statusCode = 304;
       res.end();
       return;
     }
-    const spans: ByteSpan[] = [{ start: 0, end: size - 1 }];
+
+    const type = contentType(file.name);
+    const range = ctx.req.headers.range;
+    const decision: RangeDecision = preconditions.honourRange && range !== undefined ? decideRange(range, size) : { kind: 'full' };
+    if (decision.kind === 'unsatisfiable') {
+      return sendError(res, 416, { 'Content-Range': unsatisfiedRange(size), 'Accept-Ranges': 'bytes' });
+    }
+    const plan = planBody(decision, size, type);
+
+    res.statusCode = plan.status;
+    res.setHeader('Accept-Ranges', 'bytes');
+    res.setHeader('Content-Type', plan.contentType);
+    res.setHeader('Content-Length', plan.contentLength);
+    if (plan.contentRange !== undefined) res.setHeader('Content-Range', plan.contentRange);
+    if (ctx.query.has('download')) res.setHeader('Content-Disposition', attachmentDisposition(file.name));
+    if (ctx.method === 'HEAD' || plan.contentLength === 0) {
+      res.end();
+      return;
+    }
     bodyOwnsHandle = true;
-    await pump(res, fileBody(file.fh, spans, ctx.options.chunkSize));
+    await pump(res, fileBody(file, plan.spans, ctx.blocks, plan.framing));
   } finally {
-    if (!bodyOwnsHandle) await file.fh.close();
+    if (!bodyOwnsHandle) await file.fh?.close();
   }
+}
+
+/** A Range header that cannot be parsed is ignored (the whole file, 200). */
+function decideRange(header: string, size: number): RangeDecision {
+  const specs = parseRange(header);
+  return specs === null ? { kind: 'full' } : resolveRanges(specs, size);
+}
+
+function planBody(decision: Exclude<RangeDecision, { kind: 'unsatisfiable' }>, size: number, type: string): BodyPlan {
+  if (decision.kind === 'full') {
+    return { status: 200, contentType: type, contentLength: size, spans: size > 0 ? [{ start: 0, end: size - 1 }] : [] };
+  }
+  const { ranges } = decision;
+  const only = ranges.length === 1 ? ranges[0] : undefined;
+  if (only !== undefined) {
+    return { status: 206, contentType: type, contentLength: only.end - only.start + 1, contentRange: contentRange(only, size), spans: [only] };
+  }
+  const multipart = planMultipart({ ranges, size, contentType: type });
+  return {
+    status: 206,
+    contentType: multipart.contentType,
+    contentLength: multipart.contentLength,
+    spans: ranges,
+    framing: { before: (index) => multipart.parts[index]?.head ?? Buffer.alloc(0), after: multipart.trailer },
+  };
 }

@@ -1,5 +1,8 @@
 import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import { BlockCache, sameIdentity } from './cache/blocks.js';
+import { KnownFiles, StatBatcher } from './cache/files.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { HttpError, sendError, statusOf } from './errors.js';
 import { serveFile } from './file.js';
@@ -9,39 +12,77 @@ import { readEntries } from './listing/model.js';
 import { sortEntries, sortStateFrom } from './listing/sort.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { encodePath, parseUrlPath, realRoot, resolveFsPath } from './resolve.js';
+import { ASSET_PREFIX, serveAsset } from './ui/assets.js';
+import { extensionOf } from './ui/kind.js';
+import { PAGE_HEADERS } from './ui/page.js';
+import { serveSrtAsVtt, serveViewer } from './view/serve.js';
 
-/** Called by Express/connect to pass a request on (a missing file then reaches the app's own 404). */
+/**
+ * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
+ * the app (a missing file then reaches the app's own 404 handler).
+ */
 export type NextFunction = (err?: unknown) => void;
 
-/** A request handler usable from `node:http`, Express and connect. */
+/**
+ * A request handler usable as a `node:http` request listener (`next` absent) and as Express or
+ * connect middleware (`next` given). It never throws; failures become responses.
+ */
 export type AquaHandler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 
 /**
- * A handler that serves the files and folder listings under `root`.
+ * A handler that serves the files and folder listings under `root`, as the CLI does.
  *
  * ```ts
  * http.createServer(serveDirectory('./public')).listen(8080);
  * app.use('/media', serveDirectory('/srv/media', { cacheSeconds: 3600 }));
  * ```
  *
- * Mounted under a prefix, listing links and redirects carry the prefix (`req.baseUrl` or
- * `req.originalUrl`). With `next`, a missing file and methods other than GET/HEAD/OPTIONS go to `next()`.
+ * - Mounted under a prefix, listing links and redirects carry the prefix: Express's `req.baseUrl`,
+ *   or for connect the part of `req.originalUrl` cut from `req.url`.
+ * - A folder URL without its trailing slash is redirected (301) to the URL with it, query kept.
+ * - With `next` (Express, connect): a missing file (404) and every method but GET and HEAD call
+ *   `next()`, so the app's own routes and 404 handler answer them. Other failures (400, 403, 500)
+ *   are answered here with a small fixed page that shows no path or error message.
+ * - Without `next` (`node:http`): a missing file answers 404; OPTIONS answers 204 with `Allow`
+ *   (and the CORS preflight headers when `cors` is on); other methods answer 405 with `Allow`.
+ *
+ * The root is resolved (symlinks included) on the first request, not here: a root that does not
+ * exist yet answers 404 (or calls `next()`) until it appears.
+ *
+ * @param root Folder to serve; relative paths are resolved against the current working directory.
+ * @param options Policy, the same as the CLI flags; see {@link ServeOptions}.
+ * @throws RangeError when an option is out of range (see {@link ServeOptions}).
  */
 export function serveDirectory(root: string, options: ServeOptions = {}): AquaHandler {
   const opts = resolveServeOptions(options);
   let rootReal: Promise<string> | null = null;
-  const getRoot = (): Promise<string> => {
-    rootReal ??= realRoot(root).catch((err: unknown) => {
-      rootReal = null; // the folder may appear later; do not cache the failure
-      throw err;
-    });
-    return rootReal;
+  const state: HandlerState = {
+    options: opts,
+    getRoot: () => {
+      rootReal ??= realRoot(root).catch((err: unknown) => {
+        rootReal = null; // the folder may appear later; do not cache the failure
+        throw err;
+      });
+      return rootReal;
+    },
+    blocks: new BlockCache({ blockSize: opts.chunkSize, maxBytes: opts.memoryCacheBytes }),
+    files: new KnownFiles(),
+    stats: new StatBatcher(),
   };
   return (req, res, next) => {
-    handle(req, res, next, opts, getRoot).catch((err: unknown) => fail(err, req, res, next, opts));
+    handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
   };
+}
+
+/** What one handler keeps between requests. */
+interface HandlerState {
+  readonly options: ResolvedServeOptions;
+  readonly getRoot: () => Promise<string>;
+  readonly blocks: BlockCache;
+  readonly files: KnownFiles;
+  readonly stats: StatBatcher;
 }
 
 function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, opts: ResolvedServeOptions): void {
@@ -51,32 +92,44 @@ function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: Nex
   sendError(res, status);
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  next: NextFunction | undefined,
-  options: ResolvedServeOptions,
-  getRoot: () => Promise<string>,
-): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, state: HandlerState): Promise<void> {
+  const { options } = state;
   const method = req.method ?? '';
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();
     return answerOtherMethod(req, res, options);
   }
   const target = splitTarget(req.url);
+  // The pages' own assets: a reserved dot-folder, answered before the dotfile rule would hide it.
+  if (target.path.startsWith(ASSET_PREFIX)) {
+    if (serveAsset(req, res, target.path.slice(ASSET_PREFIX.length))) return;
+    throw new HttpError(404, 'no such asset');
+  }
   const url = parseUrlPath(target.path, options);
-  const root = await getRoot();
+  const root = await state.getRoot();
   const ctx: RequestContext = {
     req,
     res,
     method,
     options,
+    blocks: state.blocks,
     root,
     base: mountBase(req),
     url,
     query: new URLSearchParams(target.rawQuery),
     rawQuery: target.rawQuery,
   };
+  const name = url.segments[url.segments.length - 1] ?? '';
+  const key = url.segments.join('/');
+  // A viewer page or a converted subtitle is not the file's bytes: it skips the metadata-cache fast path.
+  const viewRequest = ctx.query.has('view');
+  const vttRequest = ctx.query.get('format') === 'vtt' && extensionOf(name) === 'srt';
+  const known = url.trailingSlash || viewRequest || vttRequest ? undefined : state.files.get(key);
+  if (known) {
+    const stat = await state.stats.stat(known.joined);
+    if (stat && sameIdentity(stat, known.identity)) return serveFile(ctx, { fh: null, abs: known.abs, stat, name });
+    state.files.delete(key);
+  }
   const abs = await resolveFsPath(root, url, options);
   const fh = await open(abs, 'r');
   let handedOver = false;
@@ -84,8 +137,12 @@ async function handle(
     const stat = await fh.stat();
     if (stat.isFile()) {
       if (url.trailingSlash) return redirect(ctx, encodePath(url.segments));
+      const file = { fh, stat, name };
+      if (viewRequest && (await serveViewer(ctx, file))) return;
+      if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
+      state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
       handedOver = true;
-      return await serveFile(ctx, { fh, stat, name: url.segments[url.segments.length - 1] ?? '' });
+      return await serveFile(ctx, { fh, abs, stat, name });
     }
     if (!stat.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
   } finally {
@@ -117,9 +174,10 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
   const entries = sortEntries(await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }), view);
   const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
   const json = wantsJson(ctx);
-  const body = json ? renderListingJson(listing) : renderListingHtml(listing, view);
+  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now() });
   setCommonHeaders(ctx);
   res.statusCode = 200;
+  if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
   res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.setHeader('Cache-Control', 'no-cache');
@@ -130,8 +188,9 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
 /** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
 async function tryIndex(ctx: RequestContext): Promise<boolean> {
   let fh;
+  let abs: string;
   try {
-    const abs = await resolveFsPath(ctx.root, { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false }, ctx.options);
+    abs = await resolveFsPath(ctx.root, { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false }, ctx.options);
     fh = await open(abs, 'r');
   } catch {
     return false;
@@ -144,7 +203,7 @@ async function tryIndex(ctx: RequestContext): Promise<boolean> {
     await fh.close();
     return false;
   }
-  await serveFile(ctx, { fh, stat, name: 'index.html' });
+  await serveFile(ctx, { fh, abs, stat, name: 'index.html' });
   return true;
 }
 

@@ -1,3 +1,12 @@
+/**
+ * aqua-serve as a library. The public API is exactly what this file exports:
+ * - {@link serveDirectory}: a `(req, res, next?)` handler for `node:http`, Express and connect;
+ * - {@link createAquaServer}: aqua's HTTP server for a folder or for any request handler;
+ * - {@link createEchoServer}: the line-echo TCP server behind `aqua-echo`;
+ * - {@link createLogger} / {@link silentLogger}: the CLI's pino logger, for the `logger` options.
+ *
+ * @packageDocumentation
+ */
 export { serveDirectory } from './handler.js';
 export type { AquaHandler, NextFunction } from './handler.js';
 export { createAquaServer, DEFAULT_TIMEOUTS } from './server.js';

@@ -1,16 +1,19 @@
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 
+/** A pino logger: what {@link createLogger} makes and what the `logger` options take (any pino logger works). */
 export type { Logger } from 'pino';
 
+/** How log lines look: `pretty` for people, `json` for one JSON object per line (`--log-format`). */
 export type LogFormat = 'pretty' | 'json';
 export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+/** Options of {@link createLogger}, as the CLI's `--log-level` and `--log-format` set them. */
 export interface LogOptions {
-  /** pino level; `silent` turns logging off. */
+  /** pino level (`--log-level`): `fatal`, `error`, `warn`, `info` (a line per response), `debug`, `trace`; `silent` turns logging off. */
   level: LevelWithSilent;
-  /** `pretty` for humans (default on a TTY), `json` for one JSON object per line. */
+  /** `pretty` for humans, `json` for one JSON object per line (`--log-format`). Default: pretty when stdout is a TTY, else json. */
   format?: LogFormat;
-  /** Where lines go: defaults to stdout (fd 1). */
+  /** File descriptor the lines go to. Default 1 (stdout). */
   destination?: number;
 }
 
@@ -20,6 +23,7 @@ export function defaultLogFormat(stream: { isTTY?: boolean } = process.stdout): 
 }
 
 /**
+ * The logger the CLI uses, for `createAquaServer({ logger })` or `serveDirectory(root, { logger })`.
  * One logger for the process. JSON lines go through pino's synchronous-enough destination;
  * pretty output goes through pino-pretty in the same thread (no worker thread to leak at exit).
  */

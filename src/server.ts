@@ -24,10 +24,11 @@ export interface Timeouts {
   requestMs: number;
   /** How long an idle keep-alive connection stays open between requests. Default 5 000. */
   keepAliveMs: number;
-  /** A connection with no byte read or written for this long is dropped (a stalled reader). Default 300 000. */
+  /** A connection with no byte read or written for this long is dropped, a stalled reader (`--send-timeout <seconds>`). Default 300 000. */
   sendMs: number;
 }
 
+/** The {@link Timeouts} a server gets for those not given in {@link AquaServerOptions.timeouts}. */
 export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
   headersMs: 15_000,
   requestMs: 60_000,
@@ -41,35 +42,49 @@ export interface TlsOptions {
   readonly key: string | Buffer;
 }
 
-/** Options of {@link createAquaServer}: either a folder to serve (`root`) or any request `handler`. */
+/**
+ * Options of {@link createAquaServer}: exactly one of `root` (serve a folder, as the CLI does) or
+ * `handler` (run any request listener), plus the server's own settings. Like the CLI flags they
+ * mirror, every field but `root`/`handler` is optional. With `root`, the {@link ServeOptions}
+ * fields set the directory handler's policy; with `handler` they are ignored.
+ */
 export interface AquaServerOptions extends ServeOptions {
-  /** Serve this folder, as the CLI does. */
+  /** Serve this folder, as the CLI does (the CLI's `[root]` argument). */
   root?: string;
   /** Or run any request listener on aqua's server (timeouts, logging, connection limit, graceful close). */
   handler?: RequestListener;
-  /** Port to listen on (default 0: any free port). */
+  /** Port `listen()` uses when called without one (`--port`). Default 0: any free port. */
   port?: number;
-  /** Address to listen on (default: all interfaces, IPv6 and IPv4 where available). */
+  /** Address `listen()` uses when called without one (`--host`). Default: all interfaces, IPv6 and IPv4 where available. */
   host?: string;
-  /** Connections beyond this get a quick 503 and are closed (default 10 000). */
+  /** Connections beyond this get a quick 503 and are closed (`--max-connections`). Default 10 000. */
   maxConnections?: number;
-  /** Seconds that in-flight responses get to finish on `close()` (default 10). */
+  /** Seconds that in-flight responses get to finish on `close()` (`--grace`); fractions allowed. Default 10. */
   graceSeconds?: number;
+  /** Server timeouts in milliseconds; those left out keep {@link DEFAULT_TIMEOUTS}. */
   timeouts?: Partial<Timeouts>;
   /** `user:password`: every request needs these HTTP Basic credentials (default: no authentication). */
   auth?: string;
   /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this certificate and key (default: plain HTTP/1.1). */
   tls?: TlsOptions;
-  /** One line per response; default silent. */
+  /** One line per response, and failures (`--log-level`, `--log-format`; see `createLogger`). Default: silent. */
   logger?: Logger;
 }
 
+/** What {@link createAquaServer} returns: the server, not yet listening, and its lifecycle. */
 export interface AquaServer {
   /** The underlying server: `node:http`, or `node:http2`'s secure server when `tls` is set. */
   readonly server: http.Server | Http2SecureServer;
-  /** Start listening; resolves to the bound address. */
+  /**
+   * Start listening on `port` and `host` (default: those of the options); resolves to the bound
+   * address (`port` 0 gives the free port picked). Rejects with the system error, e.g. `EADDRINUSE`.
+   */
   listen(port?: number, host?: string): Promise<AddressInfo>;
-  /** Stop accepting, let in-flight responses finish within the grace period, then close every connection. */
+  /**
+   * Stop accepting connections at once, close idle keep-alive connections, let in-flight responses
+   * finish within `graceSeconds`, then close every connection. Resolves when all are closed; calling
+   * it again returns the same promise.
+   */
   close(): Promise<void>;
   /** Open connections right now. */
   readonly connections: number;
@@ -113,14 +128,20 @@ function isHttp2(req: AnyRequest): req is Http2ServerRequest {
 }
 
 /**
- * An HTTP server for a folder or for any request handler.
+ * An HTTP server for a folder (`root`) or for any request handler (`handler`: an Express app, a
+ * connect stack), with aqua's timeouts, per-response logging, connection limit and graceful close.
+ * The CLI is this plus flag parsing and signal handling. Nothing listens until `listen()`.
  *
  * ```ts
  * const aqua = createAquaServer({ root: './public' });
  * const { port } = await aqua.listen(8080);
  * // later
  * await aqua.close();
+ *
+ * createAquaServer({ handler: expressApp, graceSeconds: 5 });
  * ```
+ *
+ * @throws TypeError unless exactly one of `root` and `handler` is given; RangeError for a bad {@link ServeOptions} value.
  */
 export function createAquaServer(options: AquaServerOptions): AquaServer {
   if (!options.handler === !options.root) throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
@@ -314,7 +335,12 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // The server's close callback runs as soon as the last socket is destroyed, before the
+        // sockets' own 'close' events: wait for those too, so `connections` is 0 once this resolves.
+        server.close(() => {
+          const open = [...connections].map((c) => c.socket).concat([...rawSockets]).filter((s) => !s.closed);
+          void Promise.all(open.map((s) => new Promise((done) => s.once('close', done)))).then(() => resolve());
+        });
         closeIdle();
         const drained = new Promise<void>((done) => {
           if (inFlight === 0) return done();

@@ -4,7 +4,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openFds, request, sleep, start, tempDir, type Running } from './helpers.js';
+import { openFds, request, sleep, spawnCli, start, tempDir, type Running } from './helpers.js';
 
 const HOSTILE = [`quote"s'.txt`, '<b>&amp.txt', '100%.txt', 'hash#tag.txt', 'what?.txt', 'with space.txt', 'emoji 🎬.txt', 'ünïcødé.txt', 'semi;colon,.txt', 'plus+sign.txt'];
 const BIG = randomBytes(5 * 1024 * 1024 + 123);
@@ -246,7 +246,8 @@ describe('folders', () => {
     expect(html).not.toContain(`quote"s`);
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
     for (const name of HOSTILE) {
-      const href = hrefs.find((h) => !h.includes('?') && decodeURIComponent(h) === `/hostile/${name}`);
+      // The name links to its viewer (`?view`) or the file itself; the download link adds `?download`.
+      const href = hrefs.map((h) => h.replace(/\?(view|download)$/, '')).find((h) => !h.includes('?') && decodeURIComponent(h) === `/hostile/${name}`);
       expect(href, name).toBeDefined();
       const r = await request(srv.port, href as string);
       expect(r.status, name).toBe(200);
@@ -339,29 +340,12 @@ describe('the real CLI', () => {
   }
 
   it('serves a folder, prints its URL, and exits 0 on SIGTERM', async () => {
-    const child = spawn(process.execPath, [bin, root, '--port', '0', '--host', '127.0.0.1', '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
-      child.stdout.on('data', (c: Buffer) => {
-        out += c;
-        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-    });
-    expect(out).toContain(root);
-    const port = Number(new URL(url).port);
-    const r = await request(port, '/hello.txt');
+    const cli = await spawnCli([root, '--port', '0', '--host', '127.0.0.1', '--log-format', 'json']);
+    expect(cli.stdout()).toContain(root);
+    const r = await request(cli.port, '/hello.txt');
     expect(r.body.toString()).toBe('hello world\n');
-    const code = await new Promise<number | null>((resolve) => {
-      child.on('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
-    });
-    expect(code).toBe(0);
-    expect(out).toMatch(/"msg":"response"/);
+    expect(await cli.stop('SIGTERM')).toBe(0);
+    expect(cli.stdout()).toMatch(/"msg":"response"/);
   });
 
   it.each([
@@ -400,28 +384,13 @@ describe('the real CLI', () => {
 
   it('serves from several workers with --workers and stops them all on SIGTERM', async () => {
     const { readFile } = await import('node:fs/promises');
-    const child = spawn(process.execPath, [bin, root, '--port', '0', '--host', '127.0.0.1', '--workers', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
-      child.stdout.on('data', (c: Buffer) => {
-        out += c;
-        const m = /Local: +http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(Number(m[1]));
-        }
-      });
-    });
-    for (let i = 0; i < 10; i++) expect((await request(port, '/hello.txt')).body.toString()).toBe('hello world\n');
-    const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
+    const cli = await spawnCli([root, '--port', '0', '--host', '127.0.0.1', '--workers', '2']);
+    for (let i = 0; i < 10; i++) expect((await request(cli.port, '/hello.txt')).body.toString()).toBe('hello world\n');
+    const pid = cli.child.pid as number;
+    const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean);
     expect(children).toHaveLength(2);
-    const code = await new Promise<number | null>((resolve) => {
-      child.on('exit', (c) => resolve(c));
-      child.kill('SIGTERM');
-    });
-    expect(code).toBe(0);
-    for (const pid of children) expect(() => process.kill(Number(pid), 0)).toThrow();
+    expect(await cli.stop('SIGTERM')).toBe(0);
+    for (const child of children) expect(() => process.kill(Number(child), 0)).toThrow();
   });
 
   it('takes a free port and says so when the default port is taken', async () => {
@@ -430,25 +399,13 @@ describe('the real CLI', () => {
       blocker.once('error', () => resolve(false)); // already taken by someone else: just as good
       blocker.listen(5000, () => resolve(true));
     });
-    const child = spawn(process.execPath, [bin, root, '--host', '127.0.0.1'], { env: { ...process.env, PORT: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     try {
-      let out = '';
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 10_000);
-        child.stdout.on('data', (c: Buffer) => {
-          out += c;
-          const m = /Local: +http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          }
-        });
-      });
-      expect(port).not.toBe(5000);
-      expect(out).toContain('port 5000 is in use');
-      expect((await request(port, '/hello.txt')).status).toBe(200);
+      const cli = await spawnCli([root, '--host', '127.0.0.1']);
+      expect(cli.port).not.toBe(5000);
+      expect(cli.stdout()).toContain('port 5000 is in use');
+      expect((await request(cli.port, '/hello.txt')).status).toBe(200);
+      expect(await cli.stop()).toBe(0);
     } finally {
-      child.kill('SIGTERM');
       if (held) blocker.close();
     }
   });

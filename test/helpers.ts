@@ -77,3 +77,49 @@ export async function openFds(pid: number | 'self' = 'self'): Promise<number> {
 export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
+
+export interface SpawnedCli {
+  readonly child: import('node:child_process').ChildProcessWithoutNullStreams;
+  /** The port of the `Local:` URL the banner printed. */
+  readonly port: number;
+  /** Everything printed on stdout so far. */
+  stdout(): string;
+  /** Send a signal and resolve with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Spawn the real `aqua-serve` bin and wait until its banner names the local URL on 127.0.0.1. */
+export async function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<SpawnedCli> {
+  const { spawn } = await import('node:child_process');
+  const bin = path.resolve('bin/aqua-serve.js');
+  const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PORT: '', ...env } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c));
+  child.stderr.on('data', (c: Buffer) => (err += c));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no URL printed within 10 s; stdout=${out} stderr=${err}`));
+    }, 10_000);
+    const look = (): void => {
+      const m = /Local: +http:\/\/(?:127\.0\.0\.1|localhost):(\d+)\//.exec(out);
+      if (!m) return;
+      clearTimeout(timer);
+      child.stdout.off('data', look);
+      resolve(Number(m[1]));
+    };
+    child.stdout.on('data', look);
+    void exited.then((code) => reject(new Error(`exited ${code} before printing a URL: ${err}`)));
+  });
+  return {
+    child,
+    port,
+    stdout: () => out,
+    stop: (signal = 'SIGTERM') => {
+      child.kill(signal);
+      return exited;
+    },
+  };
+}

@@ -28,6 +28,7 @@ export interface ResolvedEchoServerOptions {
   readonly logger: Logger;
 }
 
+/** What {@link createEchoServer} returns: a line-echo TCP server, not yet listening, and its lifecycle. */
 export interface EchoServer {
   /** Starts listening; resolves to the bound address (read the port from it when you asked for 0). */
   listen(): Promise<net.AddressInfo>;
