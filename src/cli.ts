@@ -8,9 +8,14 @@ import path from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
 import { parseCredentials } from './auth.js';
-import { createAquaServer, type AquaServer, type TlsOptions } from './server.js';
+import type http from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
+import { createAquaServer, type AquaServer, type AquaServerOptions, type TlsOptions } from './server.js';
 import { openBrowser, printQr } from './terminal.js';
 import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
+
+/** The server the CLI runs: plain HTTP, or HTTPS with --tls-cert/--tls-key. */
+type AnyAquaServer = AquaServer<http.Server | Http2SecureServer>;
 
 /** What the command line asked for, validated and frozen. */
 export interface Config {
@@ -195,7 +200,7 @@ export async function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 }
 
 /** Listen on the configured port; if the default port is taken and none was asked for, take a free one. */
-async function listen(aqua: AquaServer, config: Config): Promise<{ address: AddressInfo; movedFrom?: number }> {
+async function listen(aqua: AnyAquaServer, config: Config): Promise<{ address: AddressInfo; movedFrom?: number }> {
   const tryListen = async (port: number): Promise<AddressInfo> => {
     try {
       return await aqua.listen(port, config.host);
@@ -281,23 +286,23 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
     config = Object.freeze({ ...config, port: Number(process.env[WORKER_PORT_ENV]), portExplicit: true });
   }
-  let aqua: AquaServer;
+  const serverOptions: AquaServerOptions = {
+    root: config.root,
+    dotfiles: config.dotfiles,
+    index: config.index,
+    listing: config.listing,
+    followSymlinks: config.followSymlinks,
+    cors: config.cors,
+    cacheSeconds: config.cacheSeconds,
+    maxConnections: config.maxConnections,
+    graceSeconds: config.graceSeconds,
+    timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
+    auth: config.auth,
+    logger,
+  };
+  let aqua: AnyAquaServer;
   try {
-    aqua = createAquaServer({
-      root: config.root,
-      dotfiles: config.dotfiles,
-      index: config.index,
-      listing: config.listing,
-      followSymlinks: config.followSymlinks,
-      cors: config.cors,
-      cacheSeconds: config.cacheSeconds,
-      maxConnections: config.maxConnections,
-      graceSeconds: config.graceSeconds,
-      timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
-      auth: config.auth,
-      tls,
-      logger,
-    });
+    aqua = tls ? createAquaServer({ ...serverOptions, tls }) : createAquaServer(serverOptions);
   } catch (err) {
     // A certificate or key that node:tls cannot use.
     process.stderr.write(`aqua-serve: cannot use --tls-cert/--tls-key: ${(err as Error).message.split('\n')[0]}\n`);
@@ -341,7 +346,7 @@ function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: 
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function handleSignals(aqua: AquaServer, logger: Logger, config: Config): void {
+function handleSignals(aqua: AnyAquaServer, logger: Logger, config: Config): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {

@@ -38,7 +38,9 @@ export const DEFAULT_TIMEOUTS: Readonly<Timeouts> = Object.freeze({
 
 /** A certificate chain and its private key, PEM. With them the server speaks HTTPS: HTTP/2, or HTTP/1.1 by ALPN. */
 export interface TlsOptions {
+  /** The certificate chain, PEM (`--tls-cert <file>`). */
   readonly cert: string | Buffer;
+  /** Its private key, PEM (`--tls-key <file>`). */
   readonly key: string | Buffer;
 }
 
@@ -63,18 +65,29 @@ export interface AquaServerOptions extends ServeOptions {
   graceSeconds?: number;
   /** Server timeouts in milliseconds; those left out keep {@link DEFAULT_TIMEOUTS}. */
   timeouts?: Partial<Timeouts>;
-  /** `user:password`: every request needs these HTTP Basic credentials (default: no authentication). */
+  /** `user:password`: every request needs these HTTP Basic credentials (`--auth`). Default: no authentication. */
   auth?: string;
-  /** Serve HTTPS (HTTP/2 with HTTP/1.1 fallback) with this certificate and key (default: plain HTTP/1.1). */
-  tls?: TlsOptions;
   /** One line per response, and failures (`--log-level`, `--log-format`; see `createLogger`). Default: silent. */
   logger?: Logger;
 }
 
-/** What {@link createAquaServer} returns: the server, not yet listening, and its lifecycle. */
-export interface AquaServer {
-  /** The underlying server: `node:http`, or `node:http2`'s secure server when `tls` is set. */
-  readonly server: http.Server | Http2SecureServer;
+/**
+ * {@link AquaServerOptions} plus a certificate: {@link createAquaServer} then serves HTTPS, HTTP/2
+ * with HTTP/1.1 fallback by ALPN, through `node:http2`'s compatibility API (`--tls-cert`/`--tls-key`).
+ * A `handler` then also receives HTTP/2 requests as `Http2ServerRequest`/`Http2ServerResponse`.
+ */
+export interface AquaSecureServerOptions extends AquaServerOptions {
+  /** Certificate chain and private key, PEM. */
+  tls: TlsOptions;
+}
+
+/**
+ * What {@link createAquaServer} returns: the server, not yet listening, and its lifecycle. `S` is the
+ * underlying server: `node:http`'s, or `node:http2`'s secure server for {@link AquaSecureServerOptions}.
+ */
+export interface AquaServer<S extends http.Server | Http2SecureServer = http.Server> {
+  /** The underlying server. */
+  readonly server: S;
   /**
    * Start listening on `port` and `host` (default: those of the options); resolves to the bound
    * address (`port` 0 gives the free port picked). Rejects with the system error, e.g. `EADDRINUSE`.
@@ -143,7 +156,9 @@ function isHttp2(req: AnyRequest): req is Http2ServerRequest {
  *
  * @throws TypeError unless exactly one of `root` and `handler` is given; RangeError for a bad {@link ServeOptions} value.
  */
-export function createAquaServer(options: AquaServerOptions): AquaServer {
+export function createAquaServer(options: AquaSecureServerOptions): AquaServer<Http2SecureServer>;
+export function createAquaServer(options: AquaServerOptions): AquaServer;
+export function createAquaServer(options: AquaServerOptions & { tls?: TlsOptions }): AquaServer<http.Server | Http2SecureServer> {
   if (!options.handler === !options.root) throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
   const logger = options.logger;
   const listener: RequestListener = options.handler ?? serveDirectory(options.root as string, options);
@@ -337,8 +352,9 @@ export function createAquaServer(options: AquaServerOptions): AquaServer {
       closing ??= new Promise<void>((resolve) => {
         // The server's close callback runs as soon as the last socket is destroyed, before the
         // sockets' own 'close' events: wait for those too, so `connections` is 0 once this resolves.
+        // A socket leaves `connections`/`rawSockets` on its 'close' event, so each one still there has it to come.
         server.close(() => {
-          const open = [...connections].map((c) => c.socket).concat([...rawSockets]).filter((s) => !s.closed);
+          const open = [...connections].map((c) => c.socket).concat([...rawSockets]);
           void Promise.all(open.map((s) => new Promise((done) => s.once('close', done)))).then(() => resolve());
         });
         closeIdle();
