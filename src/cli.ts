@@ -33,6 +33,8 @@ export interface Config {
   readonly cors: boolean;
   /** `Cache-Control: public, max-age=N` for files; `null` → `no-cache`. */
   readonly cacheSeconds: number | null;
+  /** Bytes of file blocks kept in memory and shared by all responses (`--memory-cache`, in MiB). */
+  readonly memoryCacheBytes: number;
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
@@ -88,6 +90,7 @@ export function buildProgram(): Command {
     .option('--no-index', 'always list folders, even those with an index.html')
     .option('--no-listing', 'never list folders (404 for a folder without index.html)')
     .option('--follow-symlinks', 'serve symlinks whose target is outside the root (404 by default)', false)
+    .option('--memory-cache <MiB>', 'memory for file blocks shared by all responses (0 turns it off)', integer('--memory-cache', 0, 65_536), 64)
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
     .option(
       '--cache <seconds>',
@@ -127,6 +130,7 @@ interface ParsedFlags {
   listing: boolean;
   followSymlinks: boolean;
   cors: boolean;
+  memoryCache: number;
   cache?: number;
   maxConnections: number;
   sendTimeout: number;
@@ -181,6 +185,7 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     followSymlinks: flags.followSymlinks,
     cors: flags.cors,
     cacheSeconds: flags.cache ?? null,
+    memoryCacheBytes: flags.memoryCache * 1024 * 1024,
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
@@ -294,6 +299,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     followSymlinks: config.followSymlinks,
     cors: config.cors,
     cacheSeconds: config.cacheSeconds,
+    memoryCacheBytes: config.memoryCacheBytes,
     maxConnections: config.maxConnections,
     graceSeconds: config.graceSeconds,
     timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },

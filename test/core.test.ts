@@ -358,6 +358,7 @@ describe('the real CLI', () => {
     ['a root that is a file', ['package.json']],
     ['a bad log level', ['--log-level', 'loud']],
     ['a bad grace period', ['--grace', 'soon']],
+    ['a bad memory cache size', ['--memory-cache', '-5']],
   ])('rejects %s with one line and exit code 2', async (_name, args) => {
     const r = await run(args);
     expect(r.code).toBe(2);
@@ -374,7 +375,7 @@ describe('the real CLI', () => {
   it('prints help documenting every flag, and the version', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--port', '--host', '--dotfiles', '--no-index', '--follow-symlinks', '--log-level', '--log-format', '--quiet', '--version', '--grace']) {
+    for (const flag of ['--port', '--host', '--dotfiles', '--no-index', '--follow-symlinks', '--log-level', '--log-format', '--quiet', '--version', '--grace', '--workers', '--memory-cache', '--max-connections', '--send-timeout']) {
       expect(help.stdout).toContain(flag);
     }
     const version = await run(['--version']);
