@@ -353,16 +353,19 @@ describe('HTTPS: stop with a handshake in progress, plain HTTP on the TLS port',
     const files = makeCert(dir);
     const aqua = createAquaServer({ root: dir, host: '127.0.0.1', graceSeconds: 1, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
     const { port } = await aqua.listen();
-    const plain = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 5_000);
-    expect(plain.closed).toBe(true);
-    expect(plain.text).not.toMatch(/^HTTP\/1\.1 200/);
     const silent = net.connect(port, '127.0.0.1');
-    silent.once('error', () => undefined);
-    await new Promise<void>((r) => silent.once('connect', () => r()));
-    const t = Date.now();
-    await Promise.race([aqua.close(), new Promise((r) => setTimeout(r, 8_000))]);
-    expect(Date.now() - t).toBeLessThan(4_000);
-    silent.destroy();
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      const plain = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 5_000);
+      expect(plain.closed).toBe(true);
+      expect(plain.text).not.toMatch(/^HTTP\/1\.1 200/);
+      silent.once('error', () => undefined);
+      await new Promise<void>((r) => silent.once('connect', () => r()));
+      const t = Date.now();
+      await Promise.race([aqua.close(), new Promise((r) => setTimeout(r, 8_000))]);
+      expect(Date.now() - t).toBeLessThan(4_000);
+    } finally {
+      silent.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 20_000);
 });
