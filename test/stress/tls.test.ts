@@ -354,12 +354,13 @@ describe('HTTPS: stop with a handshake in progress, plain HTTP on the TLS port',
     const aqua = createAquaServer({ root: dir, host: '127.0.0.1', graceSeconds: 1, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
     const { port } = await aqua.listen();
     const silent = net.connect(port, '127.0.0.1');
+    silent.once('error', () => undefined);
+    const connected = new Promise<void>((r) => silent.once('connect', () => r()));
     try {
       const plain = await rawExchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 5_000);
       expect(plain.closed).toBe(true);
       expect(plain.text).not.toMatch(/^HTTP\/1\.1 200/);
-      silent.once('error', () => undefined);
-      await new Promise<void>((r) => silent.once('connect', () => r()));
+      await connected;
       const t = Date.now();
       await Promise.race([aqua.close(), new Promise((r) => setTimeout(r, 8_000))]);
       expect(Date.now() - t).toBeLessThan(4_000);
