@@ -363,8 +363,7 @@ function handleSignals(aqua: AnyAquaServer, logger: Logger, config: Config): voi
     logger.info({ signal, graceSeconds: config.graceSeconds }, 'stopping: finishing running responses');
     void aqua.close().then(() => {
       logger.info('stopped');
-      logger.flush();
-      process.exit(0);
+      logger.flush(() => process.exit(0)); // every buffered line is written before the exit
     });
   };
   process.on('SIGINT', stop);
