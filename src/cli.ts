@@ -299,7 +299,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     followSymlinks: config.followSymlinks,
     cors: config.cors,
     cacheSeconds: config.cacheSeconds,
-    memoryCacheBytes: config.memoryCacheBytes,
+    // Each worker has its own cache: together they keep to the budget asked for.
+    memoryCacheBytes: cluster.isWorker ? Math.floor(config.memoryCacheBytes / config.workers) : config.memoryCacheBytes,
     maxConnections: config.maxConnections,
     graceSeconds: config.graceSeconds,
     timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
