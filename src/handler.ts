@@ -89,7 +89,7 @@ function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: Nex
   const status = statusOf(err);
   if (status === 404 && next && !res.headersSent) return next();
   if (status >= 500) opts.logger?.error({ err, method: req.method, url: req.url }, 'request failed');
-  sendError(res, status);
+  sendError(res, status, status === 503 ? { 'Retry-After': '1' } : {});
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, state: HandlerState): Promise<void> {

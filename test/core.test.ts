@@ -96,6 +96,21 @@ describe('files', () => {
   });
 });
 
+describe('the error table', () => {
+  it.each([
+    ['ENOENT', 404],
+    ['ENOTDIR', 404],
+    ['ENAMETOOLONG', 404],
+    ['EACCES', 403],
+    ['EPERM', 403],
+    ['EMFILE', 503],
+    ['EIO', 500],
+  ])('%s → %i', async (code, status) => {
+    const { statusOf } = await import('../src/errors.js');
+    expect(statusOf(Object.assign(new Error('x'), { code }))).toBe(status);
+  });
+});
+
 describe('status codes', () => {
   it.each([
     ['missing file', 'GET', '/nope.txt', 404],
