@@ -1,5 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from './cache/blocks.js';
 
 export { FileChangedError } from './cache/blocks.js';
@@ -72,21 +73,43 @@ export async function* fileBody(
   }
 }
 
-/** True once the client can no longer receive this response (connection closed or reset). */
+/**
+ * True once the client can no longer receive this response (connection closed or reset). Also
+ * right for `node:http2`'s compatibility response, which has no `destroyed`, whose `socket` is
+ * `undefined` once its stream closed, and whose stream can be reset while the session lives on.
+ */
 export function isGone(res: ServerResponse): boolean {
-  return res.destroyed || (res.socket !== null && res.socket.destroyed);
+  if (res.destroyed) return true;
+  const socket = res.socket as ServerResponse['socket'] | undefined;
+  if (socket === undefined || (socket !== null && socket.destroyed)) return true;
+  if (socket === null && queuedOn(res)?.destroyed) return true;
+  const stream = (res as { stream?: { destroyed: boolean } }).stream;
+  return stream !== undefined && stream.destroyed;
+}
+
+/**
+ * The connection of an HTTP/1.1 response that waits behind earlier pipelined responses (it has no
+ * socket yet). When that connection dies, node:http never emits `close` on such a response.
+ */
+function queuedOn(res: ServerResponse): Socket | null {
+  if (res.socket !== null) return null;
+  const req = (res as { req?: ServerResponse['req'] }).req;
+  return req?.socket ?? null;
 }
 
 /** Resolve when `res` can take more data, or when the client has gone (whichever comes first). */
 function drained(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
+    const connection = queuedOn(res);
     const done = (): void => {
       res.off('drain', done);
       res.off('close', done);
+      connection?.off('close', done);
       resolve();
     };
     res.on('drain', done);
     res.on('close', done);
+    connection?.on('close', done);
   });
 }
 

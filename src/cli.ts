@@ -1,13 +1,21 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
-import { createAquaServer, type AquaServer } from './server.js';
-import cluster from 'node:cluster';
+import { parseCredentials } from './auth.js';
+import type http from 'node:http';
+import type { Http2SecureServer } from 'node:http2';
+import { createAquaServer, type AquaServer, type AquaServerOptions, type TlsOptions } from './server.js';
+import { openBrowser, printQr } from './terminal.js';
 import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
+
+/** The server the CLI runs: plain HTTP, or HTTPS with --tls-cert/--tls-key. */
+type AnyAquaServer = AquaServer<http.Server | Http2SecureServer>;
 
 /** What the command line asked for, validated and frozen. */
 export interface Config {
@@ -25,11 +33,21 @@ export interface Config {
   readonly cors: boolean;
   /** `Cache-Control: public, max-age=N` for files; `null` → `no-cache`. */
   readonly cacheSeconds: number | null;
+  /** Bytes of file blocks kept in memory and shared by all responses (`--memory-cache`, in MiB). */
+  readonly memoryCacheBytes: number;
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
   /** Processes serving the one listening socket (1: no cluster). */
   readonly workers: number;
+  /** `user:password` for HTTP Basic authentication (`--auth` or $AQUA_AUTH); undefined: open to all. */
+  readonly auth: string | undefined;
+  /** Certificate and key files for HTTPS (HTTP/2 with HTTP/1.1 fallback); undefined: plain HTTP. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
+  /** Print a QR code of the LAN URL on start. */
+  readonly qr: boolean;
+  /** Open the local URL in the default browser on start. */
+  readonly open: boolean;
 }
 
 /** A problem with the command line: one line on stderr, exit code 2. */
@@ -72,6 +90,7 @@ export function buildProgram(): Command {
     .option('--no-index', 'always list folders, even those with an index.html')
     .option('--no-listing', 'never list folders (404 for a folder without index.html)')
     .option('--follow-symlinks', 'serve symlinks whose target is outside the root (404 by default)', false)
+    .option('--memory-cache <MiB>', 'memory for file blocks shared by all responses (0 turns it off)', integer('--memory-cache', 0, 65_536), 64)
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
     .option(
       '--cache <seconds>',
@@ -87,7 +106,12 @@ export function buildProgram(): Command {
         throw new InvalidArgumentError((err as Error).message);
       }
     }, 1)
+    .option('--auth <user:password>', 'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)')
+    .option('--tls-cert <file>', 'serve HTTPS (HTTP/2, HTTP/1.1 fallback) with this PEM certificate chain; needs --tls-key')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert')
     .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
+    .option('--qr', 'print a QR code of the network URL on start, for a phone or a TV to scan', false)
+    .option('--open', 'open the listing in the default browser on start', false)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
     .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['pretty', 'json']))
     .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)', false)
@@ -106,14 +130,20 @@ interface ParsedFlags {
   listing: boolean;
   followSymlinks: boolean;
   cors: boolean;
+  memoryCache: number;
   cache?: number;
   maxConnections: number;
   sendTimeout: number;
   grace: number;
   workers: number;
+  auth?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   logLevel: (typeof LOG_LEVELS)[number];
   logFormat?: LogFormat;
   quiet: boolean;
+  qr: boolean;
+  open: boolean;
 }
 
 /** Turn parsed flags and the environment into a validated, frozen {@link Config}. */
@@ -132,6 +162,16 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     }
     portExplicit = true;
   }
+  const auth = flags.auth ?? (env.AQUA_AUTH === '' ? undefined : env.AQUA_AUTH);
+  if (auth !== undefined) {
+    try {
+      parseCredentials(auth);
+    } catch (err) {
+      throw new UsageError(`${flags.auth !== undefined ? '--auth' : '$AQUA_AUTH'}: ${(err as Error).message}`);
+    }
+  }
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
+  const tls = flags.tlsCert !== undefined && flags.tlsKey !== undefined ? Object.freeze({ certFile: path.resolve(flags.tlsCert), keyFile: path.resolve(flags.tlsKey) }) : undefined;
   return Object.freeze({
     root,
     port: port ?? DEFAULT_PORT,
@@ -145,10 +185,15 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
     followSymlinks: flags.followSymlinks,
     cors: flags.cors,
     cacheSeconds: flags.cache ?? null,
+    memoryCacheBytes: flags.memoryCache * 1024 * 1024,
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
     workers: flags.workers,
+    auth,
+    tls,
+    qr: flags.qr,
+    open: flags.open,
   });
 }
 
@@ -160,7 +205,7 @@ export async function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
 }
 
 /** Listen on the configured port; if the default port is taken and none was asked for, take a free one. */
-async function listen(aqua: AquaServer, config: Config): Promise<{ address: AddressInfo; movedFrom?: number }> {
+async function listen(aqua: AnyAquaServer, config: Config): Promise<{ address: AddressInfo; movedFrom?: number }> {
   const tryListen = async (port: number): Promise<AddressInfo> => {
     try {
       return await aqua.listen(port, config.host);
@@ -178,8 +223,23 @@ async function listen(aqua: AquaServer, config: Config): Promise<{ address: Addr
   }
 }
 
-function urls(address: AddressInfo, host: string | undefined): { local: string; lan: string[] } {
-  const fmt = (h: string): string => `http://${h.includes(':') ? `[${h}]` : h}:${address.port}/`;
+/** Read the PEM files of --tls-cert/--tls-key; a file that cannot be read is a one-line error. */
+async function readTls(files: { certFile: string; keyFile: string }): Promise<TlsOptions> {
+  const read = (file: string, flag: string): Promise<Buffer> =>
+    readFile(file).catch((err: NodeJS.ErrnoException) => {
+      throw new UsageError(`cannot read ${flag} ${file} (${err.code ?? 'error'})`);
+    });
+  const pair = { cert: await read(files.certFile, '--tls-cert'), key: await read(files.keyFile, '--tls-key') };
+  try {
+    createSecureContext(pair); // checked here, so a --workers primary refuses a bad pair before forking
+  } catch (err) {
+    throw new UsageError(`cannot use --tls-cert/--tls-key: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return pair;
+}
+
+function urls(address: AddressInfo, host: string | undefined, scheme: 'http' | 'https'): { local: string; lan: string[] } {
+  const fmt = (h: string): string => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${address.port}/`;
   const wildcard = !host || host === '0.0.0.0' || host === '::';
   if (!wildcard) return { local: fmt(host), lan: [] };
   const lan: string[] = [];
@@ -210,20 +270,28 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     }
     throw err;
   }
+  let tls: TlsOptions | undefined;
+  if (config.tls) {
+    try {
+      tls = await readTls(config.tls);
+    } catch (err) {
+      process.stderr.write(`aqua-serve: ${(err as Error).message}\n`);
+      process.exitCode = 2;
+      return;
+    }
+  }
   const logger: Logger = await createLogger({ level: config.logLevel, format: config.logFormat });
   if (config.workers > 1 && cluster.isPrimary) {
     return runPrimary({
       ...config,
       logger,
-      onListening: (address, movedFrom) => {
-        if (config.logLevel !== 'silent') printBanner(config, { address: { address: config.host ?? '::', ...address }, movedFrom });
-      },
+      onListening: (address, movedFrom) => announce(config, { address: { address: config.host ?? '::', ...address }, movedFrom }),
     });
   }
   if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
     config = Object.freeze({ ...config, port: Number(process.env[WORKER_PORT_ENV]), portExplicit: true });
   }
-  const aqua = createAquaServer({
+  const serverOptions: AquaServerOptions = {
     root: config.root,
     dotfiles: config.dotfiles,
     index: config.index,
@@ -231,11 +299,23 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     followSymlinks: config.followSymlinks,
     cors: config.cors,
     cacheSeconds: config.cacheSeconds,
+    // Each worker has its own cache: together they keep to the budget asked for.
+    memoryCacheBytes: cluster.isWorker ? Math.floor(config.memoryCacheBytes / config.workers) : config.memoryCacheBytes,
     maxConnections: config.maxConnections,
     graceSeconds: config.graceSeconds,
     timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
+    auth: config.auth,
     logger,
-  });
+  };
+  let aqua: AnyAquaServer;
+  try {
+    aqua = tls ? createAquaServer({ ...serverOptions, tls }) : createAquaServer(serverOptions);
+  } catch (err) {
+    // A certificate or key that node:tls cannot use.
+    process.stderr.write(`aqua-serve: cannot use --tls-cert/--tls-key: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exitCode = 2;
+    return;
+  }
   let bound: Awaited<ReturnType<typeof listen>>;
   try {
     bound = await listen(aqua, config);
@@ -246,12 +326,26 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     process.exitCode = 1;
     return;
   }
-  if (config.logLevel !== 'silent' && !cluster.isWorker) printBanner(config, bound);
+  // Signals first: whoever reads the banner may stop the server at once, and must get a clean exit.
   handleSignals(aqua, logger, config);
+  if (!cluster.isWorker) announce(config, bound);
+}
+
+/** What the terminal shows once the server listens: the banner, then the QR code (`--qr`), and `--open`. */
+function announce(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
+  if (config.logLevel !== 'silent') printBanner(config, bound);
+  const { local, lan } = urls(bound.address, config.host, config.tls ? 'https' : 'http');
+  if (config.qr) {
+    // Asked for explicitly, so printed even with --quiet. IPv4 first: phones type and scan it best.
+    const target = lan.find((u) => !u.includes('[')) ?? lan[0] ?? local;
+    process.stdout.write(`  Scan to open ${target}\n`);
+    printQr(target, process.stdout);
+  }
+  if (config.open) openBrowser(local);
 }
 
 function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
-  const { local, lan } = urls(bound.address, config.host);
+  const { local, lan } = urls(bound.address, config.host, config.tls ? 'https' : 'http');
   const lines = [`aqua-serve ${version()} serving ${config.root}`];
   if (bound.movedFrom !== undefined) lines.push(`  port ${bound.movedFrom} is in use; took free port ${bound.address.port} instead`);
   lines.push(`  Local:   ${local}`);
@@ -259,7 +353,7 @@ function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: 
   process.stdout.write(lines.join('\n') + '\n');
 }
 
-function handleSignals(aqua: AquaServer, logger: Logger, config: Config): void {
+function handleSignals(aqua: AnyAquaServer, logger: Logger, config: Config): void {
   let stopping = false;
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) {
@@ -270,8 +364,7 @@ function handleSignals(aqua: AquaServer, logger: Logger, config: Config): void {
     logger.info({ signal, graceSeconds: config.graceSeconds }, 'stopping: finishing running responses');
     void aqua.close().then(() => {
       logger.info('stopped');
-      logger.flush();
-      process.exit(0);
+      logger.flush(() => process.exit(0)); // every buffered line is written before the exit
     });
   };
   process.on('SIGINT', stop);

@@ -32,6 +32,9 @@ const FS_STATUS: Readonly<Record<string, number>> = {
   ELOOP: 404,
   EACCES: 403,
   EPERM: 403,
+  // Out of file descriptors: the server is overloaded, not broken; the client may retry.
+  EMFILE: 503,
+  ENFILE: 503,
 };
 
 export function statusOf(err: unknown): number {

@@ -58,7 +58,9 @@ export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<
     res.setHeader('Last-Modified', formatHttpDate(modifiedMs));
     res.setHeader('Cache-Control', cacheControl(ctx.options.cacheSeconds));
 
-    const preconditions = evaluatePreconditions({ method: ctx.method, headers: ctx.req.headers, etag, mtimeMs: modifiedMs });
+    const preconditions = hasPreconditions(ctx.req.headers)
+      ? evaluatePreconditions({ method: ctx.method, headers: ctx.req.headers, etag, mtimeMs: modifiedMs })
+      : UNCONDITIONAL;
     if (preconditions.status === 412) return sendError(res, 412);
     if (preconditions.status === 304) {
       // RFC 9110 §15.4.5: the validators and Cache-Control set above, and no Content-* header.
@@ -90,6 +92,20 @@ export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<
   } finally {
     if (!bodyOwnsHandle) await file.fh?.close();
   }
+}
+
+/** The outcome of {@link evaluatePreconditions} for a request that carries no precondition header. */
+const UNCONDITIONAL = { status: 'ok', honourRange: true } as const;
+
+/** Whether any RFC 9110 §13.1 precondition header is present (most requests carry none: skip the parsing). */
+function hasPreconditions(headers: RequestContext['req']['headers']): boolean {
+  return (
+    headers['if-match'] !== undefined ||
+    headers['if-none-match'] !== undefined ||
+    headers['if-modified-since'] !== undefined ||
+    headers['if-unmodified-since'] !== undefined ||
+    headers['if-range'] !== undefined
+  );
 }
 
 /** A Range header that cannot be parsed is ignored (the whole file, 200). */

@@ -12,6 +12,10 @@ import { readEntries } from './listing/model.js';
 import { sortEntries, sortStateFrom } from './listing/sort.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { encodePath, parseUrlPath, realRoot, resolveFsPath } from './resolve.js';
+import { ASSET_PREFIX, serveAsset } from './ui/assets.js';
+import { extensionOf } from './ui/kind.js';
+import { PAGE_HEADERS } from './ui/page.js';
+import { serveSrtAsVtt, serveViewer } from './view/serve.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -85,7 +89,7 @@ function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: Nex
   const status = statusOf(err);
   if (status === 404 && next && !res.headersSent) return next();
   if (status >= 500) opts.logger?.error({ err, method: req.method, url: req.url }, 'request failed');
-  sendError(res, status);
+  sendError(res, status, status === 503 ? { 'Retry-After': '1' } : {});
 }
 
 async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, state: HandlerState): Promise<void> {
@@ -96,6 +100,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunct
     return answerOtherMethod(req, res, options);
   }
   const target = splitTarget(req.url);
+  // The pages' own assets: a reserved dot-folder, answered before the dotfile rule would hide it.
+  if (target.path.startsWith(ASSET_PREFIX)) {
+    if (serveAsset(req, res, target.path.slice(ASSET_PREFIX.length))) return;
+    throw new HttpError(404, 'no such asset');
+  }
   const url = parseUrlPath(target.path, options);
   const root = await state.getRoot();
   const ctx: RequestContext = {
@@ -112,7 +121,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunct
   };
   const name = url.segments[url.segments.length - 1] ?? '';
   const key = url.segments.join('/');
-  const known = url.trailingSlash ? undefined : state.files.get(key);
+  // A viewer page or a converted subtitle is not the file's bytes: it skips the metadata-cache fast path.
+  const viewRequest = ctx.query.has('view');
+  const vttRequest = ctx.query.get('format') === 'vtt' && extensionOf(name) === 'srt';
+  const known = url.trailingSlash || viewRequest || vttRequest ? undefined : state.files.get(key);
   if (known) {
     const stat = await state.stats.stat(known.joined);
     if (stat && sameIdentity(stat, known.identity)) return serveFile(ctx, { fh: null, abs: known.abs, stat, name });
@@ -125,6 +137,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunct
     const stat = await fh.stat();
     if (stat.isFile()) {
       if (url.trailingSlash) return redirect(ctx, encodePath(url.segments));
+      const file = { fh, stat, name };
+      if (viewRequest && (await serveViewer(ctx, file))) return;
+      if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
       state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
       handedOver = true;
       return await serveFile(ctx, { fh, abs, stat, name });
@@ -159,9 +174,10 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
   const entries = sortEntries(await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }), view);
   const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
   const json = wantsJson(ctx);
-  const body = json ? renderListingJson(listing) : renderListingHtml(listing, view);
+  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now() });
   setCommonHeaders(ctx);
   res.statusCode = 200;
+  if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
   res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   res.setHeader('Cache-Control', 'no-cache');

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { HttpError } from './errors.js';
+import { encodeSegment } from './ui/escape.js';
 
 /** The decoded, checked segments of a request path; `..`, `.`, empty and unsafe segments are gone. */
 export interface UrlPath {
@@ -70,9 +71,9 @@ export async function realRoot(root: string): Promise<string> {
   return realpath(path.resolve(root));
 }
 
-/** Percent-encode each segment for a URL path: `/a b/c#d` → `/a%20b/c%23d`. */
+/** Percent-encode each segment for a URL path: `/a b/c#d` → `/a%20b/c%23d` (the pages' own encoding). */
 export function encodePath(segments: readonly string[]): string {
   let out = '';
-  for (const s of segments) out += '/' + encodeURIComponent(s);
+  for (const s of segments) out += '/' + encodeSegment(s);
   return out;
 }

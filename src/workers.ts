@@ -59,8 +59,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<void> {
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         logger.info('stopped');
-        logger.flush();
-        process.exit(0);
+        logger.flush(() => process.exit(0));
       }
       return;
     }

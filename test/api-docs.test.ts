@@ -51,7 +51,8 @@ function typeNamesIn(node: ts.Node, out: Map<string, ts.Symbol>): void {
   if (ts.isTypeReferenceNode(node) || ts.isExpressionWithTypeArguments(node)) {
     const nameNode = ts.isTypeReferenceNode(node) ? node.typeName : node.expression;
     const symbol = checker.getSymbolAtLocation(nameNode);
-    if (symbol) {
+    // A type parameter (the `S` of `AquaServer<S>`) is not a type a consumer imports.
+    if (symbol && !(symbol.flags & ts.SymbolFlags.TypeParameter)) {
       const target = resolve(symbol);
       if (target.declarations?.some(fromSrc)) out.set(nameNode.getText(), target);
     }

@@ -96,6 +96,21 @@ describe('files', () => {
   });
 });
 
+describe('the error table', () => {
+  it.each([
+    ['ENOENT', 404],
+    ['ENOTDIR', 404],
+    ['ENAMETOOLONG', 404],
+    ['EACCES', 403],
+    ['EPERM', 403],
+    ['EMFILE', 503],
+    ['EIO', 500],
+  ])('%s → %i', async (code, status) => {
+    const { statusOf } = await import('../src/errors.js');
+    expect(statusOf(Object.assign(new Error('x'), { code }))).toBe(status);
+  });
+});
+
 describe('status codes', () => {
   it.each([
     ['missing file', 'GET', '/nope.txt', 404],
@@ -246,7 +261,8 @@ describe('folders', () => {
     expect(html).not.toContain(`quote"s`);
     const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
     for (const name of HOSTILE) {
-      const href = hrefs.find((h) => !h.includes('?') && decodeURIComponent(h) === `/hostile/${name}`);
+      // The name links to its viewer (`?view`) or the file itself; the download link adds `?download`.
+      const href = hrefs.map((h) => h.replace(/\?(view|download)$/, '')).find((h) => !h.includes('?') && decodeURIComponent(h) === `/hostile/${name}`);
       expect(href, name).toBeDefined();
       const r = await request(srv.port, href as string);
       expect(r.status, name).toBe(200);
@@ -357,6 +373,7 @@ describe('the real CLI', () => {
     ['a root that is a file', ['package.json']],
     ['a bad log level', ['--log-level', 'loud']],
     ['a bad grace period', ['--grace', 'soon']],
+    ['a bad memory cache size', ['--memory-cache', '-5']],
   ])('rejects %s with one line and exit code 2', async (_name, args) => {
     const r = await run(args);
     expect(r.code).toBe(2);
@@ -373,7 +390,7 @@ describe('the real CLI', () => {
   it('prints help documenting every flag, and the version', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--port', '--host', '--dotfiles', '--no-index', '--follow-symlinks', '--log-level', '--log-format', '--quiet', '--version', '--grace']) {
+    for (const flag of ['--port', '--host', '--dotfiles', '--no-index', '--follow-symlinks', '--log-level', '--log-format', '--quiet', '--version', '--grace', '--workers', '--memory-cache', '--max-connections', '--send-timeout']) {
       expect(help.stdout).toContain(flag);
     }
     const version = await run(['--version']);

@@ -64,7 +64,8 @@ function request(port: number, target: string, init: { method?: string; headers?
 
 /** Every href in a listing page, HTML entities for `&` undone. */
 function hrefs(html: string): string[] {
-  return [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replaceAll('&amp;', '&'));
+  // A file's name links to its viewer (`?view`) or the file; its download link adds `?download`.
+  return [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replaceAll('&amp;', '&').replace(/\?(view|download)$/, ''));
 }
 
 describe('Express: app.use("/media", serveDirectory(dir))', () => {

@@ -82,6 +82,7 @@ describe('the packed tarball', () => {
       expect(packedFiles).toContain(`dist/${file}`);
     }
     expect(packedFiles.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
+    for (const asset of ['style.css', 'listing.js', 'viewer.js', 'favicon.svg']) expect(packedFiles).toContain(`assets/${asset}`);
     expect(packedFiles).not.toContain('dist/.tsbuildinfo');
   });
 
@@ -124,6 +125,10 @@ describe('npx aqua-serve from the installed package', () => {
       const listing = await get(url);
       expect(listing.status).toBe(200);
       expect(listing.body).toContain('href="/sub%20dir/"');
+      // The page's own assets ship in the package (assets/) and are served under /.aqua/.
+      const assets = [...listing.body.matchAll(/(?:href|src)="\/(\.aqua\/[^"]+)"/g)].map((m) => m[1]);
+      expect(assets.length).toBe(3);
+      for (const asset of assets) expect((await get(url + asset)).status, asset).toBe(200);
     } finally {
       child.kill('SIGTERM');
     }

@@ -26,7 +26,7 @@ export class FileChangedError extends Error {
 }
 
 /**
- * A bounded, shared cache of aligned blocks of files, keyed by file identity and block index: many
+ * A bounded, shared cache of aligned blocks of files (second-chance LRU), keyed by file identity and block index: many
  * clients streaming the same film cost one copy of each block and one read of it. Blocks are
  * immutable; an evicted block lives on only while a response still holds it. Concurrent misses on the
  * same block share one read. A file that changes gets a new identity, so a changed file is never
@@ -35,7 +35,8 @@ export class FileChangedError extends Error {
 export class BlockCache {
   readonly blockSize: number;
   readonly maxBytes: number;
-  private readonly blocks = new Map<string, Buffer>();
+  /** Insertion order is the eviction order; `used` gives a block a second chance (CLOCK), so a hit costs a flag, not a Map re-insert. */
+  private readonly blocks = new Map<string, { block: Buffer; used: boolean }>();
   private readonly loading = new Map<string, Promise<Buffer>>();
   private bytes = 0;
 
@@ -51,13 +52,10 @@ export class BlockCache {
 
   /** The cached block, if present (and marked as recently used). */
   peek(id: string, index: number): Buffer | undefined {
-    const key = `${id}#${index}`;
-    const block = this.blocks.get(key);
-    if (block) {
-      this.blocks.delete(key);
-      this.blocks.set(key, block);
-    }
-    return block;
+    const entry = this.blocks.get(`${id}#${index}`);
+    if (!entry) return undefined;
+    entry.used = true;
+    return entry.block;
   }
 
   /**
@@ -95,12 +93,18 @@ export class BlockCache {
 
   private store(key: string, block: Buffer): void {
     if (block.length > this.maxBytes) return;
-    this.blocks.set(key, block);
+    this.blocks.set(key, { block, used: false });
     this.bytes += block.length;
+    // Evict from the oldest end; a block used since its last pass goes to the young end instead, once.
     for (const [oldKey, old] of this.blocks) {
       if (this.bytes <= this.maxBytes) break;
       this.blocks.delete(oldKey);
-      this.bytes -= old.length;
+      if (old.used && oldKey !== key) {
+        old.used = false;
+        this.blocks.set(oldKey, old);
+      } else {
+        this.bytes -= old.block.length;
+      }
     }
   }
 }

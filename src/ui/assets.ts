@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The pages' own CSS, JS and icons. They are real files in the package's `assets/` folder (shipped as they
+ * are, no build step: `dist/ui/assets.js` and `src/ui/assets.ts` both find it at `../../assets/`), read
+ * once into memory, and served under a prefix no user file can take: `/.aqua/` is a dot-folder, which
+ * the dotfile rule hides from listings and requests, and the handler routes it here before that rule.
+ * Every URL carries a hash of the content, so it can be cached forever.
+ */
+export const ASSET_PREFIX = '/.aqua/';
+
+const ASSET_DIR = new URL('../../assets/', import.meta.url);
+
+const TYPES: Readonly<Record<string, string>> = {
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
+
+interface Asset {
+  readonly hashedName: string;
+  readonly contentType: string;
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
+interface AssetTable {
+  readonly byName: ReadonlyMap<string, Asset>;
+  readonly byHashedName: ReadonlyMap<string, Asset>;
+}
+
+let table: AssetTable | null = null;
+
+/** Reads the asset folder once (a handful of small files) and keeps it for the life of the process. */
+function assets(): AssetTable {
+  if (table) return table;
+  const byName = new Map<string, Asset>();
+  const byHashedName = new Map<string, Asset>();
+  for (const name of readdirSync(ASSET_DIR).sort()) {
+    const dot = name.lastIndexOf('.');
+    const ext = dot > 0 ? name.slice(dot) : '';
+    const contentType = TYPES[ext];
+    if (contentType === undefined) continue;
+    const body = readFileSync(new URL(name, ASSET_DIR));
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    const asset: Asset = { hashedName: `${name.slice(0, dot)}.${hash}${ext}`, contentType, body, etag: `"${hash}"` };
+    byName.set(name, asset);
+    byHashedName.set(asset.hashedName, asset);
+  }
+  table = { byName, byHashedName };
+  return table;
+}
+
+/** `assetUrl('style.css')` → `/.aqua/style.3f2a…c1.css` (prefix the mount base yourself). Unknown names throw: a typo is a bug. */
+export function assetUrl(name: string): string {
+  const asset = assets().byName.get(name);
+  if (!asset) throw new Error(`unknown asset ${name}`);
+  return `${ASSET_PREFIX}${asset.hashedName}`;
+}
+
+/**
+ * Answers a GET or HEAD for `/.aqua/<rest>` when `rest` names a current asset (hashed name), and returns
+ * `true`; returns `false` and writes nothing otherwise, so the caller answers 404 (or 405).
+ */
+export function serveAsset(req: IncomingMessage, res: ServerResponse, rest: string): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const asset = assets().byHashedName.get(rest);
+  if (!asset) return false;
+  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  res.setHeader('ETag', asset.etag);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  if (req.headers['if-none-match'] === asset.etag) {
+    res.writeHead(304).end();
+    return true;
+  }
+  res.setHeader('Content-Type', asset.contentType);
+  res.setHeader('Content-Length', asset.body.length);
+  res.writeHead(200);
+  if (req.method === 'HEAD') res.end();
+  else res.end(asset.body);
+  return true;
+}

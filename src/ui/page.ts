@@ -1,0 +1,63 @@
+import { assetUrl } from './assets.js';
+import { escapeHtml } from './escape.js';
+import { iconSprite } from './icons.js';
+
+/**
+ * The policy every page is sent with: only aqua-serve's own scripts, styles and media; no inline code,
+ * no framing, no other origin. Pages and assets are built to need nothing more.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "media-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Headers for an HTML page (listing or viewer); the body is generated, so it is always revalidated. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'same-origin',
+  'Cache-Control': 'no-cache',
+});
+
+export type PageKind = 'listing' | 'player' | 'image' | 'text';
+
+export interface PageParts {
+  /** Plain text; escaped here. */
+  readonly title: string;
+  /** Mount prefix (`''` at top level) that asset URLs are put under. */
+  readonly base: string;
+  readonly kind: PageKind;
+  /** Trusted HTML of `<body>` (built by the renderers from escaped parts). */
+  readonly body: string;
+}
+
+/** The document around a page's body: meta, the stylesheet, the one script, and the icon symbols. */
+export function renderPage(parts: PageParts): string {
+  const script = parts.kind === 'listing' ? 'listing.js' : 'viewer.js';
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<meta name="referrer" content="same-origin">
+<title>${escapeHtml(parts.title)}</title>
+<link rel="icon" href="${escapeHtml(parts.base + assetUrl('favicon.svg'))}" type="image/svg+xml">
+<link rel="stylesheet" href="${escapeHtml(parts.base + assetUrl('style.css'))}">
+<script type="module" src="${escapeHtml(parts.base + assetUrl(script))}"></script>
+</head>
+<body class="page-${parts.kind}">
+${iconSprite()}
+${parts.body}
+</body>
+</html>
+`;
+}

@@ -1,0 +1,61 @@
+import { fileHeader, fileMeta, prevNext, rawHref, type FileView } from './chrome.js';
+import type { SubtitleTrack } from './siblings.js';
+import { escapeHtml, hrefOf } from '../ui/escape.js';
+import { icon } from '../ui/icons.js';
+import type { Playability } from '../ui/kind.js';
+import { renderPage } from '../ui/page.js';
+
+export interface PlayerView extends FileView {
+  readonly kind: 'video' | 'audio';
+  readonly playability: Playability;
+  readonly subtitles: readonly SubtitleTrack[];
+}
+
+function track(view: PlayerView, sub: SubtitleTrack, first: boolean): string {
+  const href = hrefOf(view.base, view.folder, sub.name) + (sub.convert ? '?format=vtt' : '');
+  const lang = sub.lang === null ? '' : ` srclang="${escapeHtml(sub.lang)}"`;
+  return `<track kind="subtitles" src="${escapeHtml(href)}"${lang} label="${escapeHtml(sub.label)}"${first ? ' default' : ''}>`;
+}
+
+function note(view: PlayerView, hidden: boolean): string {
+  const what = view.kind === 'video' ? 'video' : 'audio file';
+  return `<div class="note"${hidden ? ' hidden data-media-error' : ''} role="status">
+<p><strong>Your browser cannot play this ${what}.</strong> ${hidden ? 'Its format or codecs are not supported here.' : `Browsers do not play <code>${escapeHtml(view.contentType.replace(/;.*$/, ''))}</code> files.`}
+Download it and open it in a media player such as VLC or mpv.</p>
+<p><a class="btn primary" href="${escapeHtml(`${rawHref(view)}?download`)}" download="${escapeHtml(view.name)}">${icon('download')}Download</a></p>
+</div>`;
+}
+
+/**
+ * The player page of a video or audio file: an HTML5 media element on the raw file URL (the browser
+ * seeks with Range requests), subtitle tracks, previous/next, download and copy-link. A format browsers
+ * do not play gets a note and the download instead of a broken player; a format that may or may not play
+ * (depends on the codecs inside) gets the player plus a note the script reveals on a media error.
+ */
+export function renderPlayerHtml(view: PlayerView): string {
+  const src = escapeHtml(rawHref(view));
+  let stage: string;
+  if (view.playability === 'no') {
+    stage = note(view, false);
+  } else {
+    const tracks = view.kind === 'video' ? view.subtitles.map((s, i) => track(view, s, i === 0)).join('') : '';
+    const media =
+      view.kind === 'video'
+        ? `<video id="media" controls preload="metadata" playsinline src="${src}">${tracks}</video>`
+        : `<div class="audio-art">${icon('audio', 'k-audio')}</div><audio id="media" controls preload="metadata" src="${src}"></audio>`;
+    stage = media + (view.playability === 'maybe' ? note(view, true) : '');
+  }
+  const subs =
+    view.kind === 'video' && view.subtitles.length > 0
+      ? `<p class="subs">Subtitles: ${view.subtitles.map((s) => `<span class="chip">${escapeHtml(s.label)}${s.convert ? ' <small>(SRT)</small>' : ''}</span>`).join(' ')}</p>`
+      : '';
+  const body = `${fileHeader(view)}
+<main class="viewer ${view.kind}">
+<div class="stage">${stage}</div>
+${fileMeta(view)}
+${subs}
+${prevNext(view)}
+<p class="keys"><kbd>p</kbd> previous · <kbd>n</kbd> next · <kbd>Esc</kbd> back to the folder</p>
+</main>`;
+  return renderPage({ title: `${view.name} — aqua-serve`, base: view.base, kind: 'player', body });
+}

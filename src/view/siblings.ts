@@ -1,0 +1,73 @@
+import { baseNameOf, extensionOf } from '../ui/kind.js';
+
+/** A file's place among the files of its folder that share its viewer (videos and audio, or images). */
+export interface Neighbours {
+  readonly prev: string | null;
+  readonly next: string | null;
+  /** 0-based position of the file, -1 when it is not among `names`. */
+  readonly index: number;
+  readonly count: number;
+}
+
+/** `names` in display order; previous and next do not wrap around. */
+export function neighbours(names: readonly string[], name: string): Neighbours {
+  const index = names.indexOf(name);
+  return {
+    prev: index > 0 ? (names[index - 1] as string) : null,
+    next: index >= 0 && index < names.length - 1 ? (names[index + 1] as string) : null,
+    index,
+    count: names.length,
+  };
+}
+
+/** A subtitle file found next to a video, as a `<track>` wants it. */
+export interface SubtitleTrack {
+  /** The subtitle's file name in the same folder. */
+  readonly name: string;
+  /** `true` for SubRip: the track URL asks for `?format=vtt`. */
+  readonly convert: boolean;
+  /** BCP 47 tag (`en`, `pt-BR`) when the name carries one, as in `film.en.vtt`. */
+  readonly lang: string | null;
+  /** What the player's menu shows: `English`, `English (forced)`, `Subtitles`. */
+  readonly label: string;
+}
+
+const LANG = /^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$/i;
+const languageNames = new Intl.DisplayNames('en', { type: 'language', fallback: 'none' });
+
+function languageName(tag: string): string | null {
+  try {
+    return languageNames.of(tag) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Subtitles of `mediaName` among `siblings`: `.vtt` and `.srt` files whose name is the media's base name,
+ * optionally followed by `.<lang>` and further tags (`film.vtt`, `film.en.vtt`, `film.pt-BR.forced.srt`).
+ * The file without a language comes first, then the rest in the order given. Matching is exact
+ * (case-sensitive), as file names are.
+ */
+export function findSubtitles(mediaName: string, siblings: readonly string[]): SubtitleTrack[] {
+  const stem = baseNameOf(mediaName);
+  const tracks: SubtitleTrack[] = [];
+  for (const name of siblings) {
+    const ext = extensionOf(name);
+    if (ext !== 'vtt' && ext !== 'srt') continue;
+    const subStem = baseNameOf(name);
+    let tags: string[];
+    if (subStem === stem) tags = [];
+    else if (subStem.startsWith(`${stem}.`)) tags = subStem.slice(stem.length + 1).split('.');
+    else continue;
+    const first = tags[0];
+    const langName = first !== undefined && LANG.test(first) ? languageName(first) : null;
+    const lang = langName !== null && first !== undefined ? first : null;
+    const rest = (lang === null ? tags : tags.slice(1)).filter((t) => t !== '');
+    const main = langName ?? (rest.length > 0 ? '' : 'Subtitles');
+    const extra = rest.join(' ');
+    const label = main === '' ? extra : extra === '' ? main : `${main} (${extra})`;
+    tracks.push({ name, convert: ext === 'srt', lang, label });
+  }
+  return tracks.sort((a, b) => Number(a.lang !== null || a.label !== 'Subtitles') - Number(b.lang !== null || b.label !== 'Subtitles'));
+}

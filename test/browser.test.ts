@@ -1,0 +1,301 @@
+/**
+ * End-to-end tests in a real browser: Debian's Chromium driven by playwright-core, over the real server
+ * on the demo folder files/. Everything the pages fetch is recorded: nothing may leave 127.0.0.1, and
+ * the console must stay free of errors (a CSP violation would show up there).
+ *
+ * Needs /usr/bin/chromium (.ci/run installs it). Without it the suite fails, unless
+ * AQUA_SKIP_BROWSER=1 says to skip it. UPDATE_SCREENSHOTS=1 also refreshes docs/listing.png and
+ * docs/player.png; test/artifacts/ (git-ignored) gets screenshots on every run.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { start, type Running } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const repo = fileURLToPath(new URL('..', import.meta.url));
+const artifacts = path.join(repo, 'test', 'artifacts');
+const skip = process.env.AQUA_SKIP_BROWSER === '1';
+const updateDocs = process.env.UPDATE_SCREENSHOTS === '1';
+
+interface Seen {
+  url: string;
+  method: string;
+  status?: number;
+  requestHeaders: Record<string, string>;
+}
+
+let srv: Running;
+let context: BrowserContext;
+let profile: string;
+const requests: Seen[] = [];
+const consoleErrors: string[] = [];
+
+beforeAll(async () => {
+  if (skip) return;
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or AQUA_SKIP_BROWSER=1)`);
+  await mkdir(artifacts, { recursive: true });
+  srv = await start({ root: path.join(repo, 'files') });
+  profile = await mkdtemp(path.join(os.tmpdir(), 'aqua-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-quic',
+      '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required',
+    ],
+    viewport: { width: 1000, height: 640 },
+    locale: 'en-US',
+    colorScheme: 'light',
+    timeout: 30_000,
+  });
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
+  context.on('request', (req) => {
+    requests.push({ url: req.url(), method: req.method(), requestHeaders: req.headers() });
+  });
+  context.on('response', (res) => {
+    const seen = [...requests].reverse().find((r) => r.url === res.url() && r.status === undefined);
+    if (seen) seen.status = res.status();
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await context?.close();
+  await srv?.close();
+  if (profile) await rm(profile, { recursive: true, force: true });
+});
+
+/** A fresh page whose console errors and uncaught exceptions are collected. */
+async function open(url: string): Promise<Page> {
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') consoleErrors.push(`${page.url()}: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`${page.url()}: ${err.message}`));
+  await page.goto(srv.url + url, { waitUntil: 'load' });
+  return page;
+}
+
+afterEach(async () => {
+  for (const page of context?.pages() ?? []) await page.close();
+});
+
+async function rowNames(page: Page): Promise<string[]> {
+  return page.$$eval('table.listing tbody tr:not([hidden]) .name', (spans) => spans.map((s) => s.textContent ?? ''));
+}
+
+describe.skipIf(skip)('in Chromium', () => {
+  it('the listing renders rows with icons and totals, in light and dark', async () => {
+    const page = await open('/');
+    expect(await rowNames(page)).toEqual(['pictures', 'videos', 'chime (audio).m4a', 'notes.txt']);
+    const icons = await page.$$eval('table.listing tbody tr .entry svg.icon', (svgs) => svgs.map((s) => s.getAttribute('class')));
+    expect(icons).toEqual(['icon k-folder', 'icon k-folder', 'icon k-audio', 'icon k-text']);
+    // The icons really draw: the <use> resolves to a symbol with a size.
+    const box = await page.locator('table.listing tbody tr .entry svg.icon').first().boundingBox();
+    expect(box?.width).toBeGreaterThan(10);
+    expect(await page.textContent('footer .total')).toMatch(/^2 folders, 2 files, \d+(\.\d)? KiB$/);
+    expect(await page.getAttribute('tbody tr:nth-child(3) a.dl', 'href')).toBe('/chime%20%28audio%29.m4a?download');
+    // Styles applied (the stylesheet loaded under the CSP): the table has a border radius.
+    expect(await page.$eval('table.listing', (t) => getComputedStyle(t).borderTopLeftRadius)).toBe('10px');
+    await page.screenshot({ path: path.join(artifacts, 'listing-light.png') });
+
+    await page.emulateMedia({ colorScheme: 'dark' });
+    const darkBg = await page.$eval('body', (b) => getComputedStyle(b).backgroundColor);
+    expect(darkBg).toBe('rgb(13, 17, 23)');
+    await page.screenshot({ path: path.join(artifacts, 'listing-dark.png') });
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(await page.$eval('body', (b) => getComputedStyle(b).backgroundColor)).toBe('rgb(246, 248, 250)');
+  });
+
+  it('a folder of media, as the README shows it', async () => {
+    const page = await open('/videos/');
+    expect(await rowNames(page)).toEqual(['big-buck-test.de.srt', 'big-buck-test.en.vtt', 'big-buck-test.mp4', 'old-camcorder.avi']);
+    expect(await page.$$eval('tbody .entry svg.icon', (svgs) => svgs.map((s) => s.getAttribute('class')))).toEqual(['icon k-up', 'icon k-text', 'icon k-text', 'icon k-video', 'icon k-video']);
+    await page.setViewportSize({ width: 820, height: 400 });
+    await page.screenshot({ path: path.join(artifacts, 'listing-videos.png') });
+    if (updateDocs) await page.screenshot({ path: path.join(repo, 'docs', 'listing.png') });
+  });
+
+  it('sorts by clicking the headers, in place, and remembers the order in the URL', async () => {
+    const page = await open('/pictures/');
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42; // survives only if the page does not reload
+    });
+    expect(await rowNames(page)).toEqual(['more shots', 'banner.png', 'mandelbrot.png', 'ocean plasma.jpg']);
+    await page.click('th a[data-sort="size"]');
+    expect(await rowNames(page)).toEqual(['more shots', 'mandelbrot.png', 'banner.png', 'ocean plasma.jpg']);
+    expect(page.url()).toBe(`${srv.url}/pictures/?sort=size&order=desc`);
+    expect(await page.getAttribute('th.col-size', 'aria-sort')).toBe('descending');
+    await page.click('th a[data-sort="size"]');
+    expect(await rowNames(page)).toEqual(['more shots', 'ocean plasma.jpg', 'banner.png', 'mandelbrot.png']);
+    expect(page.url()).toBe(`${srv.url}/pictures/?sort=size&order=asc`);
+    await page.click('th a[data-sort="name"]');
+    expect(await rowNames(page)).toEqual(['more shots', 'banner.png', 'mandelbrot.png', 'ocean plasma.jpg']);
+    await page.click('th a[data-sort="name"]');
+    expect(await rowNames(page)).toEqual(['more shots', 'ocean plasma.jpg', 'mandelbrot.png', 'banner.png']);
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
+    // The URL the script wrote gives the same order from the server (reload, no clicks).
+    await page.reload();
+    expect(await rowNames(page)).toEqual(['more shots', 'ocean plasma.jpg', 'mandelbrot.png', 'banner.png']);
+  });
+
+  it('filters as you type; "/" focuses the filter, arrows move, Enter opens, Escape clears', async () => {
+    const page = await open('/pictures/');
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('filter');
+    await page.keyboard.type('PLASMA');
+    expect(await rowNames(page)).toEqual(['ocean plasma.jpg']);
+    expect(await page.isHidden('tr.up')).toBe(true);
+    expect(await page.textContent('footer .shown')).toBe('1 of 4 shown');
+    await page.keyboard.press('Escape');
+    expect(await rowNames(page)).toEqual(['more shots', 'banner.png', 'mandelbrot.png', 'ocean plasma.jpg']);
+    await page.keyboard.type('zzz'); // Escape blurred the filter: typing goes nowhere
+    expect(await rowNames(page)).toHaveLength(4);
+    await page.keyboard.press('/');
+    await page.keyboard.type('zzz');
+    expect(await page.isVisible('.no-match')).toBe(true);
+    await page.fill('#filter', '');
+    await page.keyboard.type('.png');
+    expect(await rowNames(page)).toEqual(['banner.png', 'mandelbrot.png']);
+    await page.keyboard.press('ArrowDown'); // selection: banner → mandelbrot
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('mandelbrot.png');
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowDown');
+    await Promise.all([page.waitForURL('**/pictures/mandelbrot.png?view'), page.keyboard.press('Enter')]);
+    expect(await page.textContent('h1.title')).toBe('mandelbrot.png');
+  });
+
+  it('arrows and Enter navigate the listing without the filter', async () => {
+    const page = await open('/');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('videos');
+    expect(await page.$eval('tr.selected .name', (n) => n.textContent)).toBe('videos');
+    await Promise.all([page.waitForURL(`${srv.url}/videos/`), page.keyboard.press('Enter')]);
+    expect(await rowNames(page)).toContain('big-buck-test.mp4');
+  });
+
+  it('the demo video plays, seeks to the middle with a 206, and loads its subtitles (vtt and converted srt)', async () => {
+    const page = await open('/videos/');
+    await Promise.all([page.waitForURL('**/big-buck-test.mp4?view'), page.click('text=big-buck-test.mp4')]);
+    await page.waitForFunction(() => (document.getElementById('media') as HTMLVideoElement).readyState >= 1);
+    const duration = await page.$eval('#media', (v) => (v as HTMLVideoElement).duration);
+    expect(duration).toBeGreaterThan(7);
+    expect(duration).toBeLessThan(9);
+    // Plays: currentTime advances.
+    await page.$eval('#media', async (v) => {
+      const video = v as HTMLVideoElement;
+      video.muted = true;
+      await video.play();
+    });
+    await page.waitForFunction(() => (document.getElementById('media') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: 15_000 });
+    // Seeks to the middle.
+    const before = requests.length;
+    await page.$eval('#media', (v) => {
+      const video = v as HTMLVideoElement;
+      video.pause();
+      return new Promise<void>((resolve) => {
+        video.addEventListener('seeked', () => resolve(), { once: true });
+        video.currentTime = video.duration / 2;
+      });
+    });
+    const at = await page.$eval('#media', (v) => (v as HTMLVideoElement).currentTime);
+    expect(Math.abs(at - duration / 2)).toBeLessThan(0.5);
+    const media = requests.filter((r) => r.url.endsWith('/videos/big-buck-test.mp4'));
+    expect(media.length).toBeGreaterThan(0);
+    expect(media.some((r) => r.requestHeaders.range !== undefined)).toBe(true);
+    // The browser asked with Range and the server answered with partial content.
+    expect(media.filter((r) => r.requestHeaders.range !== undefined).every((r) => r.status === 206 || r.status === undefined)).toBe(true);
+    expect(media.some((r) => r.status === 206)).toBe(true);
+    expect(requests.length).toBeGreaterThanOrEqual(before);
+    // Subtitles: both tracks load their cues once enabled; English (the visitor's language) is showing.
+    const tracks = await page.$eval('#media', (v) => Array.from((v as HTMLVideoElement).textTracks).map((t) => ({ label: t.label, language: t.language, mode: t.mode })));
+    expect(tracks).toEqual([
+      { label: 'German', language: 'de', mode: 'disabled' },
+      { label: 'English', language: 'en', mode: 'showing' },
+    ]);
+    await page.$eval('#media', (v) => {
+      const de = (v as HTMLVideoElement).textTracks[0];
+      if (de) de.mode = 'hidden';
+    });
+    await page.waitForFunction(() => Array.from((document.getElementById('media') as HTMLVideoElement).textTracks).every((t) => (t.cues?.length ?? 0) === 3));
+    const cues = await page.$eval('#media', (v) => Array.from((v as HTMLVideoElement).textTracks).map((t) => (t.cues?.[0] as VTTCue | undefined)?.text));
+    expect(cues).toEqual(['Willkommen bei aqua-serve.', 'Welcome to aqua-serve.']);
+    const srt = requests.find((r) => r.url.endsWith('/videos/big-buck-test.de.srt?format=vtt'));
+    expect(srt?.status).toBe(200);
+    // A still frame with the English cue on screen for the screenshot.
+    await page.$eval('#media', (v) => {
+      const video = v as HTMLVideoElement;
+      const de = video.textTracks[0];
+      if (de) de.mode = 'disabled';
+      return new Promise<void>((resolve) => {
+        video.addEventListener('seeked', () => resolve(), { once: true });
+        video.currentTime = 3.5;
+      });
+    });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(artifacts, 'player.png'), fullPage: true });
+    if (updateDocs) {
+      await page.setViewportSize({ width: 800, height: 640 });
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(repo, 'docs', 'player.png') });
+    }
+  });
+
+  it('copy link puts the absolute URL of the file on the clipboard', async () => {
+    const page = await open('/videos/big-buck-test.mp4?view');
+    await page.click('button[data-copy]');
+    await page.waitForFunction(() => document.querySelector('button[data-copy] .label')?.textContent === 'Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${srv.url}/videos/big-buck-test.mp4`);
+  });
+
+  it('a format browsers cannot play shows the note and the download, not a player', async () => {
+    const page = await open('/videos/old-camcorder.avi?view');
+    expect(await page.$('video')).toBeNull();
+    expect(await page.isVisible('.note')).toBe(true);
+    expect(await page.getAttribute('.note a', 'href')).toBe('/videos/old-camcorder.avi?download');
+    await Promise.all([page.waitForURL('**/big-buck-test.mp4?view'), page.keyboard.press('p')]);
+  });
+
+  it('images step with the arrow keys, and Escape goes back to the folder', async () => {
+    const page = await open('/pictures/banner.png?view');
+    const loaded = (): Promise<number> => page.$eval('#picture', (img) => (img as HTMLImageElement).naturalWidth);
+    expect(await loaded()).toBe(800);
+    expect(await page.textContent('.position')).toBe('1 / 3');
+    await Promise.all([page.waitForURL('**/pictures/mandelbrot.png?view'), page.keyboard.press('ArrowRight')]);
+    await page.waitForFunction(() => (document.getElementById('picture') as HTMLImageElement).complete);
+    expect(await loaded()).toBe(800);
+    await Promise.all([page.waitForURL('**/pictures/ocean%20plasma.jpg?view'), page.keyboard.press('ArrowRight')]);
+    expect(await page.textContent('.position')).toBe('3 / 3');
+    await page.keyboard.press('ArrowRight'); // the last image: nothing to step to
+    await page.waitForTimeout(200);
+    expect(page.url()).toBe(`${srv.url}/pictures/ocean%20plasma.jpg?view`);
+    await Promise.all([page.waitForURL('**/pictures/mandelbrot.png?view'), page.keyboard.press('ArrowLeft')]);
+    await Promise.all([page.waitForURL(`${srv.url}/pictures/`), page.keyboard.press('Escape')]);
+  });
+
+  it('the text view shows the file pre-formatted', async () => {
+    const page = await open('/notes.txt?view');
+    expect(await page.textContent('pre.text')).toContain("Welcome to aqua-serve's demo folder");
+    expect(await page.$eval('pre.text', (p) => getComputedStyle(p).whiteSpace)).toBe('pre');
+  });
+
+  it('no request left 127.0.0.1 and the console stayed free of errors', () => {
+    expect(requests.length).toBeGreaterThan(20);
+    const outside = requests.filter((r) => !r.url.startsWith(`${srv.url}/`));
+    expect(outside).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+  });
+});
