@@ -299,7 +299,8 @@ function escXml(t) {
 function niceMax(v) {
   if (v <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+  // Maxima whose quarters are round numbers (four grid lines).
+  for (const m of [1, 1.2, 1.6, 2, 2.4, 4, 6, 8, 10]) if (m * p >= v) return m * p;
   return 10 * p;
 }
 
@@ -336,7 +337,7 @@ export function svg(results) {
       const v = (max * i) / 4;
       const y = top + panelH - (panelH * i) / 4;
       out.push(`<line x1="${x0}" y1="${y}" x2="${x0 + panelW}" y2="${y}" stroke="#e4e4e4"/>`);
-      const label = big ? (v / 1e9).toFixed(v / 1e9 < 10 ? 1 : 0) : fmtCount(v);
+      const label = big ? String(Number((v / 1e9).toFixed(2))) : fmtCount(v);
       out.push(`<text x="${x0 - 6}" y="${y + 4}" text-anchor="end" fill="#666">${escXml(label)}</text>`);
     }
     const groupW = panelW / concs.length;
