@@ -7,6 +7,7 @@ import { contentType } from '../mime.js';
 import { resolveFsPath } from '../resolve.js';
 import { kindOf, playabilityOf, type Kind } from '../ui/kind.js';
 import { PAGE_HEADERS } from '../ui/page.js';
+import type { FileView } from './chrome.js';
 import { renderImageHtml } from './image.js';
 import { renderPlayerHtml } from './player.js';
 import { findSubtitles, neighbours } from './siblings.js';
@@ -29,14 +30,7 @@ export function viewerKind(name: string): ViewerKind | null {
 }
 
 /** Everything a viewer page is made from. */
-export interface ViewTarget {
-  readonly base: string;
-  /** Decoded folder path with leading and trailing slash. */
-  readonly folder: string;
-  readonly name: string;
-  readonly size: number;
-  readonly mtimeMs: number;
-  readonly contentType: string;
+export interface ViewTarget extends Omit<FileView, 'prev' | 'next'> {
   /** The folder's visible entries (dotfile and symlink policy applied), any order. */
   readonly siblings: readonly Entry[];
   /** Reads up to `limit` bytes from the start of the file (only the text view calls it). */
