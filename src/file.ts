@@ -80,6 +80,8 @@ export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<
     res.statusCode = plan.status;
     res.setHeader('Accept-Ranges', 'bytes');
     res.setHeader('Content-Type', plan.contentType);
+    // An SVG opened directly is a document that may carry script: let it draw, never run anything.
+    if (type.startsWith('image/svg+xml')) res.setHeader('Content-Security-Policy', SVG_POLICY);
     res.setHeader('Content-Length', plan.contentLength);
     if (plan.contentRange !== undefined) res.setHeader('Content-Range', plan.contentRange);
     if (ctx.query.has('download')) res.setHeader('Content-Disposition', attachmentDisposition(file.name));
@@ -93,6 +95,9 @@ export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<
     if (!bodyOwnsHandle) await file.fh?.close();
   }
 }
+
+/** For raw SVG files: styles and embedded images render, scripts and outside requests do not. */
+const SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 
 /** The outcome of {@link evaluatePreconditions} for a request that carries no precondition header. */
 const UNCONDITIONAL = { status: 'ok', honourRange: true } as const;

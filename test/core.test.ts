@@ -78,6 +78,14 @@ describe('files', () => {
     for (const h of ['content-type', 'content-length', 'etag', 'last-modified', 'accept-ranges']) expect(head.headers[h]).toBe(get.headers[h]);
   });
 
+  it('serves a raw SVG with a policy that lets it draw but never run script', async () => {
+    await writeFile(path.join(root, 'pic.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    const r = await request(srv.port, '/pic.svg');
+    expect(r.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(r.headers['content-security-policy']).toMatch(/default-src 'none'.*sandbox/);
+    expect((await request(srv.port, '/hello.txt')).headers['content-security-policy']).toBeUndefined();
+  });
+
   it('serves an empty file', async () => {
     const r = await request(srv.port, '/empty.txt');
     expect(r.status).toBe(200);
