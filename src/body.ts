@@ -113,13 +113,6 @@ function drained(res: ServerResponse): Promise<void> {
   });
 }
 
-export interface PumpResult {
-  /** The whole body was handed to the connection and the response ended. */
-  readonly completed: boolean;
-  /** Body bytes handed to the connection. */
-  readonly bytes: number;
-}
-
 /**
  * Write an async body to a response with backpressure: after a write that fills the buffer, wait for
  * `drain` before pulling the next chunk, so a stalled client stops the reads (memory per response
@@ -128,24 +121,20 @@ export interface PumpResult {
  * the connection is destroyed — a truncated body must never look complete. Never throws for a
  * client going away; rethrows body errors only when nothing has been sent yet.
  */
-export async function pump(res: ServerResponse, body: AsyncIterable<Buffer | string>): Promise<PumpResult> {
-  let bytes = 0;
+export async function pump(res: ServerResponse, body: AsyncIterable<Buffer>): Promise<void> {
   try {
     for await (const chunk of body) {
-      if (isGone(res)) return { completed: false, bytes };
-      bytes += chunk.length;
+      if (isGone(res)) return;
       if (!res.write(chunk)) {
-        if (isGone(res)) return { completed: false, bytes };
+        if (isGone(res)) return;
         await drained(res);
-        if (isGone(res)) return { completed: false, bytes };
+        if (isGone(res)) return;
       }
     }
   } catch (err) {
     if (!res.headersSent) throw err;
     res.destroy();
-    return { completed: false, bytes };
+    return;
   }
-  if (isGone(res)) return { completed: false, bytes };
-  res.end();
-  return { completed: true, bytes };
+  if (!isGone(res)) res.end();
 }

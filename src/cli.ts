@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { packageVersion, parseWholeNumber } from './args.js';
 import cluster from 'node:cluster';
-import { readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -59,16 +59,16 @@ const DEFAULT_PORT = 5000;
 /** The largest delta-seconds a cache must understand (RFC 9111 §1.2.2). */
 const MAX_CACHE_SECONDS = 2 ** 31;
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+const version = packageVersion;
 
+/** A commander argument parser for a whole number within `min`–`max`. */
 function integer(name: string, min: number, max: number): (value: string) => number {
   return (value) => {
-    const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a whole number from ${min} to ${max}.`);
-    return n;
+    try {
+      return parseWholeNumber(value, name, min, max);
+    } catch (err) {
+      throw new InvalidArgumentError((err as RangeError).message);
+    }
   };
 }
 

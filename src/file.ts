@@ -22,11 +22,6 @@ export interface ServedFile extends FileSource {
   readonly name: string;
 }
 
-/** Strong validator from size and mtime: stable across restarts and instances, never a hash of the content. */
-export function etagOf(stat: Pick<Stats, 'size' | 'mtimeMs'>): string {
-  return fileETag(stat.size, stat.mtimeMs);
-}
-
 /** What a 200 or 206 sends: status, the representation headers that differ, and the spans to read. */
 interface BodyPlan {
   readonly status: 200 | 206;

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { Command, CommanderError, Option } from 'commander';
+import { packageVersion, parseWholeNumber } from '../args.js';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, LOG_LEVELS, type LogFormat } from '../log.js';
 import { createEchoServer, formatHostPort, DEFAULT_ECHO_PORT, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LINE } from './server.js';
@@ -54,9 +54,18 @@ export function parseArgs(argv: readonly string[]): EchoConfig {
   return loadConfig(program().parse(argv, { from: 'user' }).opts<RawOptions>());
 }
 
+/** {@link parseWholeNumber}, failing as a {@link UsageError}. */
+function wholeNumber(text: string, flag: string, min: number, max?: number): number {
+  try {
+    return parseWholeNumber(text, flag, min, max);
+  } catch (err) {
+    throw new UsageError((err as RangeError).message);
+  }
+}
+
 export function loadConfig(raw: RawOptions): EchoConfig {
-  const port = parseWholeNumber(raw.port, '--port', 0, 65535);
-  const maxLine = parseWholeNumber(raw.maxLine, '--max-line', 1);
+  const port = wholeNumber(raw.port, '--port', 0, 65535);
+  const maxLine = wholeNumber(raw.maxLine, '--max-line', 1);
   if (!/^\d+(\.\d+)?$/.test(raw.idleTimeout) || Number(raw.idleTimeout) <= 0) {
     throw new UsageError(`--idle-timeout must be a positive number of seconds, not '${raw.idleTimeout}'`);
   }
@@ -70,12 +79,6 @@ export function loadConfig(raw: RawOptions): EchoConfig {
   });
 }
 
-function parseWholeNumber(text: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = Number(text);
-  if (/^\d+$/.test(text) && value >= min && value <= max) return value;
-  const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
-  throw new UsageError(`${flag} must be a whole number ${range}, not '${text}'`);
-}
 
 /**
  * Runs `aqua-echo` until SIGINT or SIGTERM, then closes every connection and returns, leaving the
@@ -126,7 +129,3 @@ function nextSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals>
   });
 }
 
-function packageVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
-  return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string' ? pkg.version : '0.0.0';
-}
