@@ -37,7 +37,8 @@ function compare(a, b, sort, order) {
   const y = info.get(b);
   if (x.dir !== y.dir) return x.dir ? -1 : 1;
   const sign = order === 'asc' ? 1 : -1;
-  if (sort === 'size') return x.dir ? compareNames(x.name, y.name) : sign * (x.size - y.size) || compareNames(x.name, y.name);
+  if (sort === 'size')
+    return x.dir ? compareNames(x.name, y.name) : sign * (x.size - y.size) || compareNames(x.name, y.name);
   if (sort === 'date') return sign * (x.mtime - y.mtime) || compareNames(x.name, y.name);
   return sign * compareNames(x.name, y.name);
 }

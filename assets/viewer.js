@@ -44,7 +44,7 @@ async function copyText(text) {
   area.className = 'sr';
   document.body.append(area);
   area.select();
-  let ok = false;
+  let ok;
   try {
     ok = document.execCommand('copy');
   } catch {

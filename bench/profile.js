@@ -29,7 +29,8 @@ export function summarize(profile, top = 30) {
     self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  const fnKey = (cf) => `${cf.functionName || '(anonymous)'}  ${shortUrl(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
+  const fnKey = (cf) =>
+    `${cf.functionName || '(anonymous)'}  ${shortUrl(cf.url)}${cf.url ? `:${cf.lineNumber + 1}` : ''}`;
   const byFn = new Map();
   const bySource = new Map();
   for (const [id, us] of self) {
@@ -63,7 +64,12 @@ function sourceGroup(cf) {
     if (name === '(garbage collector)' || name === '(idle)' || name === '(program)') return name;
     return `native: ${name || '(anonymous)'}`;
   }
-  if (cf.url.startsWith('node:')) return cf.url.replace(/^node:internal\//, 'node:internal/').split('/').slice(0, 3).join('/');
+  if (cf.url.startsWith('node:'))
+    return cf.url
+      .replace(/^node:internal\//, 'node:internal/')
+      .split('/')
+      .slice(0, 3)
+      .join('/');
   if (cf.url.includes('/node_modules/')) return `node_modules/${cf.url.split('/node_modules/')[1].split('/')[0]}`;
   if (cf.url.includes('/dist/')) return `aqua-serve ${shortUrl(cf.url)}`;
   return shortUrl(cf.url);
@@ -99,7 +105,20 @@ async function main() {
   const port = await freePort();
   const proc = spawnGroup({
     cmd: process.execPath,
-    args: ['--cpu-prof', '--cpu-prof-dir', profDir, '--require', join(benchDir, 'lib', 'exit-on-signal.cjs'), aquaBin, files, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
+    args: [
+      '--cpu-prof',
+      '--cpu-prof-dir',
+      profDir,
+      '--require',
+      join(benchDir, 'lib', 'exit-on-signal.cjs'),
+      aquaBin,
+      files,
+      '--port',
+      String(port),
+      '--host',
+      '127.0.0.1',
+      '--quiet',
+    ],
     label: 'aqua-serve --cpu-prof',
     logFile: join(tmp, 'server.log'),
   });

@@ -11,7 +11,17 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { runAutocannon, runSiege, runWrk } from './lib/load.js';
-import { countFds, fdsSettled, freePort, killAllNow, spawnGroup, startRssSampler, stopGroup, treeRss, waitForPort } from './lib/proc.js';
+import {
+  countFds,
+  fdsSettled,
+  freePort,
+  killAllNow,
+  spawnGroup,
+  startRssSampler,
+  stopGroup,
+  treeRss,
+  waitForPort,
+} from './lib/proc.js';
 import { resetStorm } from './lib/resets.js';
 import { markdown, svg, targetsText, textTable } from './lib/report.js';
 import { QUICK_SERVERS, SERVERS, compareServer, onPath, quiet } from './lib/servers.js';
@@ -118,7 +128,14 @@ function parseCli() {
     return n;
   };
   const ids = SERVERS.map((s) => s.id);
-  const only = parsed.only ? parsed.only.split(',').map((s) => s.trim()).filter(Boolean) : quick ? [...QUICK_SERVERS] : [...ids];
+  const only = parsed.only
+    ? parsed.only
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : quick
+      ? [...QUICK_SERVERS]
+      : [...ids];
   for (const id of only) if (!ids.includes(id)) bad(`unknown server ${id} (known: ${ids.join(', ')})`);
   const compare = [];
   for (const spec of parsed.compare ?? []) {
@@ -130,13 +147,16 @@ function parseCli() {
   // Comparisons run right after the baseline, so that the two are measured close in time.
   const at = only.includes('aqua-serve') ? only.indexOf('aqua-serve') + 1 : 0;
   only.splice(at, 0, ...compare.map((c) => c.id));
-  const concurrencies = parsed.concurrency ? parsed.concurrency.split(',').map((c) => int('concurrency', c, 1)) : [100, 1000];
+  const concurrencies = parsed.concurrency
+    ? parsed.concurrency.split(',').map((c) => int('concurrency', c, 1))
+    : [100, 1000];
   const sizeIds = SIZES.map((z) => z.file.replace(/\.bin$/, ''));
   const sizes = parsed.sizes ? parsed.sizes.split(',').map((z) => z.trim()) : sizeIds;
   for (const z of sizes) if (!sizeIds.includes(z)) bad(`unknown size ${z} (known: ${sizeIds.join(', ')})`);
   const siegeTime = parsed['siege-time'] ?? (quick ? '3S' : '10S');
   if (!/^\d+S$/i.test(siegeTime)) bad(`--siege-time must look like 10S, got ${siegeTime}`);
-  if (parsed.tool && !['wrk', 'autocannon'].includes(parsed.tool)) bad(`--tool must be wrk or autocannon, got ${parsed.tool}`);
+  if (parsed.tool && !['wrk', 'autocannon'].includes(parsed.tool))
+    bad(`--tool must be wrk or autocannon, got ${parsed.tool}`);
   if (!/^[\w.-]+$/.test(parsed.name)) bad(`--name must be a plain file name, got ${parsed.name}`);
   return {
     quick,
@@ -172,7 +192,13 @@ function runStep(label, cmd, args, cwd, timeoutMs) {
 function ensurePeers(needed) {
   const missing = needed.filter((bin) => !existsSync(join(benchDir, 'node_modules', '.bin', bin)));
   if (missing.length === 0) return;
-  runStep(`installing peers into bench/ (${missing.join(', ')} missing): npm ci`, 'npm', ['ci', '--no-audit', '--no-fund'], benchDir, 300000);
+  runStep(
+    `installing peers into bench/ (${missing.join(', ')} missing): npm ci`,
+    'npm',
+    ['ci', '--no-audit', '--no-fund'],
+    benchDir,
+    300000,
+  );
 }
 
 function makeFiles(dir) {
@@ -190,8 +216,12 @@ function toolVersions(cfg, tool) {
   const v = {};
   const first = (text) => (text ?? '').trim().split('\n')[0];
   if (tool === 'wrk') v.wrk = /wrk (\S+)/.exec(quiet('wrk', ['--version']) ?? '')?.[1] ?? 'unknown';
-  if (tool === 'siege') v.siege = /SIEGE (\S+)/.exec(quiet('siege', ['--version']) ?? '')?.[1] ?? first(quiet('siege', ['--version']));
-  if (tool === 'autocannon') v.autocannon = JSON.parse(readFileSync(join(benchDir, 'node_modules', 'autocannon', 'package.json'), 'utf8')).version;
+  if (tool === 'siege')
+    v.siege = /SIEGE (\S+)/.exec(quiet('siege', ['--version']) ?? '')?.[1] ?? first(quiet('siege', ['--version']));
+  if (tool === 'autocannon')
+    v.autocannon = JSON.parse(
+      readFileSync(join(benchDir, 'node_modules', 'autocannon', 'package.json'), 'utf8'),
+    ).version;
   return v;
 }
 
@@ -209,7 +239,10 @@ function machineInfo() {
 function gitCommit() {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin'], { cwd: root, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bin'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
     return dirty ? `${sha} (+ uncommitted changes in src/bin)` : sha;
   } catch {
     return undefined;
@@ -244,7 +277,12 @@ async function benchServer(cfg, tool, def, ctx) {
     const base = `http://127.0.0.1:${port}/`;
     // Warm-up (JIT, caches, cluster workers coming up); not measured.
     if (cfg.warmupS > 0 && tool !== 'siege') {
-      await runLoad({ ...cfg, durationS: cfg.warmupS }, tool, { url: base + SIZES[1].file, conc: 100, size: SIZES[1], tmpDir: ctx.tmpDir });
+      await runLoad({ ...cfg, durationS: cfg.warmupS }, tool, {
+        url: base + SIZES[1].file,
+        conc: 100,
+        size: SIZES[1],
+        tmpDir: ctx.tmpDir,
+      });
     }
     await sleep(300);
     result.idleFds = countFds(proc.pid);
@@ -261,7 +299,9 @@ async function benchServer(cfg, tool, def, ctx) {
           load = await runLoad(cfg, tool, { url, conc, size, tmpDir: ctx.tmpDir });
         } catch (err) {
           // One failed run (a load generator that hung, say) does not end the server's series.
-          failure = String(err.message ?? err).split('\n')[0].slice(0, 300);
+          failure = String(err.message ?? err)
+            .split('\n')[0]
+            .slice(0, 300);
         }
         const { peakRss } = sampler.stop();
         const after = countFds(proc.pid);
@@ -287,13 +327,21 @@ async function benchServer(cfg, tool, def, ctx) {
       const storm = await resetStorm({ port, path: `/${big.file}`, count: cfg.resets });
       const after = countFds(proc.pid);
       const later = await fdsSettled(proc.pid, before, cfg.settleMaxMs);
-      result.resets = { ...storm, path: `/${big.file}`, fds: { before, after, later: later.fds, laterMs: later.afterMs } };
-      log(`  ${def.id.padEnd(18)} reset storm ×${storm.count}: fds ${before}/${after}/${later.fds} (${JSON.stringify(storm.outcomes)})`);
+      result.resets = {
+        ...storm,
+        path: `/${big.file}`,
+        fds: { before, after, later: later.fds, laterMs: later.afterMs },
+      };
+      log(
+        `  ${def.id.padEnd(18)} reset storm ×${storm.count}: fds ${before}/${after}/${later.fds} (${JSON.stringify(storm.outcomes)})`,
+      );
     }
     if (crashed) throw new Error(`${def.id} exited during the runs (${JSON.stringify(crashed)})`);
   } catch (err) {
     result.status = crashed ? 'crashed' : 'failed';
-    result.note = String(err.message ?? err).split('\n')[0].slice(0, 300);
+    result.note = String(err.message ?? err)
+      .split('\n')[0]
+      .slice(0, 300);
     log(`bench: ${def.id}: ${result.note}`);
   } finally {
     await stopGroup(proc);
@@ -350,24 +398,38 @@ function loadDescription(cfg, tool) {
 
 function loadCommand(cfg, tool) {
   const conc = cfg.concurrencies.join('|');
-  if (tool === 'siege') return `siege -c ${conc} -b -t ${cfg.siegeTime}, limit = 1000 in its own rc file, bounded by timeout(1)`;
-  if (tool === 'wrk') return `wrk -t2 -c${conc} -d${cfg.durationS}s --latency (timeout 10 s for 13 B/13 KiB, 60 s for 13 MiB), after a ${cfg.warmupS} s warm-up`;
+  if (tool === 'siege')
+    return `siege -c ${conc} -b -t ${cfg.siegeTime}, limit = 1000 in its own rc file, bounded by timeout(1)`;
+  if (tool === 'wrk')
+    return `wrk -t2 -c${conc} -d${cfg.durationS}s --latency (timeout 10 s for 13 B/13 KiB, 60 s for 13 MiB), after a ${cfg.warmupS} s warm-up`;
   return `autocannon -c ${conc} -d ${cfg.durationS} (timeout 10 s / 60 s), after a ${cfg.warmupS} s warm-up`;
 }
 
 function notes(cfg, tool, skipped) {
   const n = [
-    'Peak RSS is the sum of VmRSS over the server\'s process tree (cluster workers, nginx\'s worker), sampled every 100 ms during the run.',
+    "Peak RSS is the sum of VmRSS over the server's process tree (cluster workers, nginx's worker), sampled every 100 ms during the run.",
     `Descriptors (/proc/<pid>/fd over the tree): before the run, right after the load generator exits, and "later": as soon as the count is back to the value before the run, or after ${cfg.settleMaxMs / 1000} s at most${cfg.quick ? ' (shortened by --quick; the full run waits 10 s)' : ''}. A later count above "before" is a descriptor the server still holds.`,
     'Availability follows siege: successful (2xx/3xx) responses over attempts (responses plus connect/read/write errors).',
   ];
   if (tool === 'wrk') {
-    n.push('Throughput counts every byte wrk read, headers and partial bodies included (a 13 MiB download cut by the end of the run still counts).');
-    n.push('wrk counts a response slower than its timeout as a timeout error and leaves it out of the latency histogram; a connection still waiting is counted again every 2 s.');
-    n.push('Errors c/r/w/t/non-2xx: connect, read, write, timeout, responses outside 2xx/3xx. A read error is usually a connection the server closed or reset.');
+    n.push(
+      'Throughput counts every byte wrk read, headers and partial bodies included (a 13 MiB download cut by the end of the run still counts).',
+    );
+    n.push(
+      'wrk counts a response slower than its timeout as a timeout error and leaves it out of the latency histogram; a connection still waiting is counted again every 2 s.',
+    );
+    n.push(
+      'Errors c/r/w/t/non-2xx: connect, read, write, timeout, responses outside 2xx/3xx. A read error is usually a connection the server closed or reset.',
+    );
   }
-  if (tool === 'autocannon') n.push('autocannon counts the bytes of completed responses only: a 13 MiB download cut by the end of a short run adds nothing to its throughput.');
-  if (tool === 'siege') n.push('Siege reports failed transactions without a cause; they are shown as read errors. It gives a mean and the longest response time, not percentiles.');
+  if (tool === 'autocannon')
+    n.push(
+      'autocannon counts the bytes of completed responses only: a 13 MiB download cut by the end of a short run adds nothing to its throughput.',
+    );
+  if (tool === 'siege')
+    n.push(
+      'Siege reports failed transactions without a cause; they are shown as read errors. It gives a mean and the longest response time, not percentiles.',
+    );
   for (const s of skipped) n.push(`${s.label} was ${s.status}: ${s.note}`);
   return n;
 }
@@ -403,7 +465,10 @@ async function main() {
     const ctx = { root, benchDir, filesDir, tmpDir, aquaBin: cfg.aquaBin };
     const nofile = nofileLimits().soft;
     const most = Math.max(...cfg.concurrencies);
-    if (nofile < most * 2 + 100) log(`bench: warning: ulimit -n is ${nofile}; ${most} clients need about ${most * 2 + 100} (raise the hard limit)`);
+    if (nofile < most * 2 + 100)
+      log(
+        `bench: warning: ulimit -n is ${nofile}; ${most} clients need about ${most * 2 + 100} (raise the hard limit)`,
+      );
     log(`bench: ${loadDescription(cfg, tool)}; ${cfg.only.length} servers; descriptors limit ${nofile}`);
     const tools = toolVersions(cfg, tool);
     const defs = [];
@@ -453,7 +518,11 @@ async function main() {
       },
       servers,
     };
-    results.notes = notes(cfg, tool, servers.filter((s) => s.status !== 'ok'));
+    results.notes = notes(
+      cfg,
+      tool,
+      servers.filter((s) => s.status !== 'ok'),
+    );
     const outDir = join(benchDir, 'results');
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, `${cfg.name}.json`), `${JSON.stringify(results, null, 2)}\n`);

@@ -82,44 +82,95 @@ function seconds(name: string): (value: string) => number {
 
 export function buildProgram(): Command {
   return new Command('aqua-serve')
-    .description('Serve a folder over HTTP: a listing page for every folder, every file streamed, seekable and resumable.')
+    .description(
+      'Serve a folder over HTTP: a listing page for every folder, every file streamed, seekable and resumable.',
+    )
     .argument('[root]', 'folder to serve', '.')
-    .option('-p, --port <n>', `port to listen on (default ${DEFAULT_PORT}, or $PORT; 0 picks a free port)`, integer('port', 0, 65535))
+    .option(
+      '-p, --port <n>',
+      `port to listen on (default ${DEFAULT_PORT}, or $PORT; 0 picks a free port)`,
+      integer('port', 0, 65535),
+    )
     .option('-H, --host <addr>', 'address to listen on (default: all interfaces, IPv6 and IPv4)')
     .option('--dotfiles', 'serve and list dotfiles and dot-folders (hidden by default: 404)', false)
     .option('--no-index', 'always list folders, even those with an index.html')
     .option('--no-listing', 'never list folders (404 for a folder without index.html)')
     .option('--follow-symlinks', 'serve symlinks whose target is outside the root (404 by default)', false)
-    .option('--memory-cache <MiB>', 'memory for file blocks shared by all responses (0 turns it off)', integer('--memory-cache', 0, 65_536), 64)
+    .option(
+      '--memory-cache <MiB>',
+      'memory for file blocks shared by all responses (0 turns it off)',
+      integer('--memory-cache', 0, 65_536),
+      64,
+    )
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
     .option(
       '--cache <seconds>',
       'Cache-Control: public, max-age=N for files (default no-cache: clients revalidate each time, answered by a cheap 304)',
       integer('--cache', 0, MAX_CACHE_SECONDS),
     )
-    .option('--max-connections <n>', 'connections beyond this get a quick 503 and are closed', integer('--max-connections', 1, 1_000_000), 10_000)
-    .option('--send-timeout <seconds>', 'drop a connection that has read nothing for this long', seconds('--send-timeout'), 300)
-    .option('--workers <n|auto>', 'serve from this many processes sharing one socket (auto: one per core)', (v: string) => {
-      try {
-        return parseWorkers(v);
-      } catch (err) {
-        throw new InvalidArgumentError((err as Error).message);
-      }
-    }, 1)
-    .option('--auth <user:password>', 'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)')
-    .option('--tls-cert <file>', 'serve HTTPS (HTTP/2, HTTP/1.1 fallback) with this PEM certificate chain; needs --tls-key')
+    .option(
+      '--max-connections <n>',
+      'connections beyond this get a quick 503 and are closed',
+      integer('--max-connections', 1, 1_000_000),
+      10_000,
+    )
+    .option(
+      '--send-timeout <seconds>',
+      'drop a connection that has read nothing for this long',
+      seconds('--send-timeout'),
+      300,
+    )
+    .option(
+      '--workers <n|auto>',
+      'serve from this many processes sharing one socket (auto: one per core)',
+      (v: string) => {
+        try {
+          return parseWorkers(v);
+        } catch (err) {
+          throw new InvalidArgumentError((err as Error).message);
+        }
+      },
+      1,
+    )
+    .option(
+      '--auth <user:password>',
+      'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)',
+    )
+    .option(
+      '--tls-cert <file>',
+      'serve HTTPS (HTTP/2, HTTP/1.1 fallback) with this PEM certificate chain; needs --tls-key',
+    )
     .option('--tls-key <file>', 'PEM private key of --tls-cert')
-    .option('--grace <seconds>', 'on SIGINT/SIGTERM, time given to running downloads before connections are closed', seconds('--grace'), 10)
+    .option(
+      '--grace <seconds>',
+      'on SIGINT/SIGTERM, time given to running downloads before connections are closed',
+      seconds('--grace'),
+      10,
+    )
     .option('--qr', 'print a QR code of the network URL on start, for a phone or a TV to scan', false)
     .option('--open', 'open the listing in the default browser on start', false)
     .addOption(new Option('--log-level <level>', 'log level').choices(LOG_LEVELS as string[]).default('info'))
-    .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(['pretty', 'json']))
+    .addOption(
+      new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices([
+        'pretty',
+        'json',
+      ]),
+    )
     .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)', false)
     .version(version(), '-v, --version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help')
     .showSuggestionAfterError(true)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(`aqua-serve: ${s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ')}\n`) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) =>
+        write(
+          `aqua-serve: ${s
+            .trim()
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
+    });
 }
 
 interface ParsedFlags {
@@ -147,7 +198,11 @@ interface ParsedFlags {
 }
 
 /** Turn parsed flags and the environment into a validated, frozen {@link Config}. */
-export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+export async function loadConfig(
+  rootArg: string,
+  flags: ParsedFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Config> {
   const root = path.resolve(rootArg);
   const st = await stat(root).catch(() => null);
   if (!st) throw new UsageError(`root folder not found: ${rootArg}`);
@@ -170,8 +225,12 @@ export async function loadConfig(rootArg: string, flags: ParsedFlags, env: NodeJ
       throw new UsageError(`${flags.auth !== undefined ? '--auth' : '$AQUA_AUTH'}: ${(err as Error).message}`);
     }
   }
-  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined)) throw new UsageError('--tls-cert and --tls-key go together');
-  const tls = flags.tlsCert !== undefined && flags.tlsKey !== undefined ? Object.freeze({ certFile: path.resolve(flags.tlsCert), keyFile: path.resolve(flags.tlsKey) }) : undefined;
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+    throw new UsageError('--tls-cert and --tls-key go together');
+  const tls =
+    flags.tlsCert !== undefined && flags.tlsKey !== undefined
+      ? Object.freeze({ certFile: path.resolve(flags.tlsCert), keyFile: path.resolve(flags.tlsKey) })
+      : undefined;
   return Object.freeze({
     root,
     port: port ?? DEFAULT_PORT,
@@ -238,7 +297,11 @@ async function readTls(files: { certFile: string; keyFile: string }): Promise<Tl
   return pair;
 }
 
-function urls(address: AddressInfo, host: string | undefined, scheme: 'http' | 'https'): { local: string; lan: string[] } {
+function urls(
+  address: AddressInfo,
+  host: string | undefined,
+  scheme: 'http' | 'https',
+): { local: string; lan: string[] } {
   const fmt = (h: string): string => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${address.port}/`;
   const wildcard = !host || host === '0.0.0.0' || host === '::';
   if (!wildcard) return { local: fmt(host), lan: [] };
@@ -285,7 +348,8 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return runPrimary({
       ...config,
       logger,
-      onListening: (address, movedFrom) => announce(config, { address: { address: config.host ?? '::', ...address }, movedFrom }),
+      onListening: (address, movedFrom) =>
+        announce(config, { address: { address: config.host ?? '::', ...address }, movedFrom }),
     });
   }
   if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
@@ -321,7 +385,12 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     bound = await listen(aqua, config);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs more privileges' : `cannot be used (${code ?? 'error'})`;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'is already in use'
+        : code === 'EACCES'
+          ? 'needs more privileges'
+          : `cannot be used (${code ?? 'error'})`;
     process.stderr.write(`aqua-serve: port ${config.port} on ${config.host ?? 'all interfaces'} ${why}\n`);
     process.exitCode = 1;
     return;
@@ -347,7 +416,8 @@ function announce(config: Config, bound: { address: AddressInfo; movedFrom?: num
 function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: number }): void {
   const { local, lan } = urls(bound.address, config.host, config.tls ? 'https' : 'http');
   const lines = [`aqua-serve ${version()} serving ${config.root}`];
-  if (bound.movedFrom !== undefined) lines.push(`  port ${bound.movedFrom} is in use; took free port ${bound.address.port} instead`);
+  if (bound.movedFrom !== undefined)
+    lines.push(`  port ${bound.movedFrom} is in use; took free port ${bound.address.port} instead`);
   lines.push(`  Local:   ${local}`);
   for (const url of lan) lines.push(`  Network: ${url}`);
   process.stdout.write(lines.join('\n') + '\n');

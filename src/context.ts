@@ -26,6 +26,9 @@ export function setCommonHeaders(ctx: RequestContext): void {
   ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
   if (ctx.options.cors) {
     ctx.res.setHeader('Access-Control-Allow-Origin', '*');
-    ctx.res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition');
+    ctx.res.setHeader(
+      'Access-Control-Expose-Headers',
+      'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition',
+    );
   }
 }

@@ -66,7 +66,8 @@ export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<
 
     const type = contentType(file.name);
     const range = ctx.req.headers.range;
-    const decision: RangeDecision = preconditions.honourRange && range !== undefined ? decideRange(range, size) : { kind: 'full' };
+    const decision: RangeDecision =
+      preconditions.honourRange && range !== undefined ? decideRange(range, size) : { kind: 'full' };
     if (decision.kind === 'unsatisfiable') {
       return sendError(res, 416, { 'Content-Range': unsatisfiedRange(size), 'Accept-Ranges': 'bytes' });
     }
@@ -116,12 +117,23 @@ function decideRange(header: string, size: number): RangeDecision {
 
 function planBody(decision: Exclude<RangeDecision, { kind: 'unsatisfiable' }>, size: number, type: string): BodyPlan {
   if (decision.kind === 'full') {
-    return { status: 200, contentType: type, contentLength: size, spans: size > 0 ? [{ start: 0, end: size - 1 }] : [] };
+    return {
+      status: 200,
+      contentType: type,
+      contentLength: size,
+      spans: size > 0 ? [{ start: 0, end: size - 1 }] : [],
+    };
   }
   const { ranges } = decision;
   const only = ranges.length === 1 ? ranges[0] : undefined;
   if (only !== undefined) {
-    return { status: 206, contentType: type, contentLength: only.end - only.start + 1, contentRange: contentRange(only, size), spans: [only] };
+    return {
+      status: 206,
+      contentType: type,
+      contentLength: only.end - only.start + 1,
+      contentRange: contentRange(only, size),
+      spans: [only],
+    };
   }
   const multipart = planMultipart({ ranges, size, contentType: type });
   return {

@@ -85,14 +85,25 @@ interface HandlerState {
   readonly stats: StatBatcher;
 }
 
-function fail(err: unknown, req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, opts: ResolvedServeOptions): void {
+function fail(
+  err: unknown,
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: NextFunction | undefined,
+  opts: ResolvedServeOptions,
+): void {
   const status = statusOf(err);
   if (status === 404 && next && !res.headersSent) return next();
   if (status >= 500) opts.logger?.error({ err, method: req.method, url: req.url }, 'request failed');
   sendError(res, status, status === 503 ? { 'Retry-After': '1' } : {});
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined, state: HandlerState): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: NextFunction | undefined,
+  state: HandlerState,
+): Promise<void> {
   const { options } = state;
   const method = req.method ?? '';
   if (method !== 'GET' && method !== 'HEAD') {
@@ -171,7 +182,10 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');
   const view = sortStateFrom(ctx.query);
-  const entries = sortEntries(await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }), view);
+  const entries = sortEntries(
+    await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }),
+    view,
+  );
   const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
   const json = wantsJson(ctx);
   const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now() });
@@ -190,7 +204,11 @@ async function tryIndex(ctx: RequestContext): Promise<boolean> {
   let fh;
   let abs: string;
   try {
-    abs = await resolveFsPath(ctx.root, { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false }, ctx.options);
+    abs = await resolveFsPath(
+      ctx.root,
+      { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false },
+      ctx.options,
+    );
     fh = await open(abs, 'r');
   } catch {
     return false;
@@ -216,7 +234,7 @@ function wantsJson(ctx: RequestContext): boolean {
 
 /** 301 to a path under the mount; the query is kept verbatim. Never a scheme-relative `//` Location. */
 function redirect(ctx: RequestContext, encodedPath: string): void {
-  const location = ('/' + (ctx.base + encodedPath).replace(/^\/+/, '')) + (ctx.rawQuery ? `?${ctx.rawQuery}` : '');
+  const location = '/' + (ctx.base + encodedPath).replace(/^\/+/, '') + (ctx.rawQuery ? `?${ctx.rawQuery}` : '');
   setCommonHeaders(ctx);
   const body = `Redirecting to ${location}\n`;
   ctx.res.writeHead(301, {

@@ -9,9 +9,15 @@ export const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn',
 
 /** Options of {@link createLogger}, as the CLI's `--log-level` and `--log-format` set them. */
 export interface LogOptions {
-  /** pino level (`--log-level`): `fatal`, `error`, `warn`, `info` (a line per response), `debug`, `trace`; `silent` turns logging off. */
+  /**
+   * pino level (`--log-level`): `fatal`, `error`, `warn`, `info` (a line per response), `debug`, `trace`; `silent`
+   * turns logging off.
+   */
   level: LevelWithSilent;
-  /** `pretty` for humans, `json` for one JSON object per line (`--log-format`). Default: pretty when stdout is a TTY, else json. */
+  /**
+   * `pretty` for humans, `json` for one JSON object per line (`--log-format`). Default: pretty when stdout is a TTY,
+   * else json.
+   */
   format?: LogFormat;
   /** File descriptor the lines go to. Default 1 (stdout). */
   destination?: number;
@@ -33,7 +39,13 @@ export async function createLogger(options: LogOptions): Promise<Logger> {
   if (options.level === 'silent') return pino({ level: 'silent' });
   if (format === 'pretty') {
     const { default: pretty } = await import('pino-pretty');
-    const stream = pretty({ destination: fd, colorize: fd === 1 ? Boolean(process.stdout.isTTY) : false, translateTime: 'HH:MM:ss', ignore: 'pid,hostname', sync: true });
+    const stream = pretty({
+      destination: fd,
+      colorize: fd === 1 ? Boolean(process.stdout.isTTY) : false,
+      translateTime: 'HH:MM:ss',
+      ignore: 'pid,hostname',
+      sync: true,
+    });
     return pino({ level: options.level }, stream);
   }
   return pino({ level: options.level, base: undefined }, pino.destination({ dest: fd, sync: false, minLength: 4096 }));

@@ -12,7 +12,7 @@ export function contentType(name: string): string {
   let type = cache.get(ext);
   if (type === undefined) {
     const found = ext ? mime.lookup(ext) : false;
-    type = found ? (mime.contentType(found) || found) : 'application/octet-stream';
+    type = found ? mime.contentType(found) || found : 'application/octet-stream';
     if (cache.size < 1000) cache.set(ext, type);
   }
   return type;

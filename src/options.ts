@@ -14,9 +14,15 @@ export interface ServeOptions {
   dotfiles?: boolean;
   /** Serve `index.html` for a folder that has one (`--no-index` sets `false`). Default `true`; `false` always lists. */
   index?: boolean;
-  /** Follow symlinks whose target is outside the root (`--follow-symlinks`). Default `false`: they answer 404 and are not listed. */
+  /**
+   * Follow symlinks whose target is outside the root (`--follow-symlinks`). Default `false`: they answer 404 and are
+   * not listed.
+   */
   followSymlinks?: boolean;
-  /** List folders at all (`--no-listing` sets `false`). Default `true`; `false` answers 404 for a folder without `index.html`. */
+  /**
+   * List folders at all (`--no-listing` sets `false`). Default `true`; `false` answers 404 for a folder without
+   * `index.html`.
+   */
   listing?: boolean;
   /**
    * `Cache-Control: public, max-age=N` for files (`--cache <seconds>`): a whole number of seconds, 0 or more.
@@ -62,12 +68,16 @@ export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 /** Default {@link ServeOptions.memoryCacheBytes}: 64 MiB. */
 export const DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
 
-/** Apply the defaults to {@link ServeOptions} and validate them; throws `RangeError` for a bad `chunkSize` or `cacheSeconds`. */
+/**
+ * Apply the defaults to {@link ServeOptions} and validate them; throws `RangeError` for a bad `chunkSize` or
+ * `cacheSeconds`.
+ */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1024) throw new RangeError('chunkSize must be an integer >= 1024');
   const memoryCacheBytes = options.memoryCacheBytes ?? DEFAULT_MEMORY_CACHE_BYTES;
-  if (!Number.isSafeInteger(memoryCacheBytes) || memoryCacheBytes < 0) throw new RangeError('memoryCacheBytes must be a non-negative integer');
+  if (!Number.isSafeInteger(memoryCacheBytes) || memoryCacheBytes < 0)
+    throw new RangeError('memoryCacheBytes must be a non-negative integer');
   const cacheSeconds = options.cacheSeconds ?? null;
   if (cacheSeconds !== null && (!Number.isInteger(cacheSeconds) || cacheSeconds < 0)) {
     throw new RangeError('cacheSeconds must be a non-negative integer');

@@ -1,5 +1,10 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import http2, { type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse, type Http2Session } from 'node:http2';
+import http2, {
+  type Http2SecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { basicAuth, type BasicAuth } from './auth.js';
@@ -24,7 +29,10 @@ export interface Timeouts {
   requestMs: number;
   /** How long an idle keep-alive connection stays open between requests. Default 5 000. */
   keepAliveMs: number;
-  /** A connection with no byte read or written for this long is dropped, a stalled reader (`--send-timeout <seconds>`). Default 300 000. */
+  /**
+   * A connection with no byte read or written for this long is dropped, a stalled reader (`--send-timeout
+   * <seconds>`). Default 300 000.
+   */
   sendMs: number;
 }
 
@@ -57,7 +65,10 @@ export interface AquaServerOptions extends ServeOptions {
   handler?: RequestListener;
   /** Port `listen()` uses when called without one (`--port`). Default 0: any free port. */
   port?: number;
-  /** Address `listen()` uses when called without one (`--host`). Default: all interfaces, IPv6 and IPv4 where available. */
+  /**
+   * Address `listen()` uses when called without one (`--host`). Default: all interfaces, IPv6 and IPv4 where
+   * available.
+   */
   host?: string;
   /** Connections beyond this get a quick 503 and are closed (`--max-connections`). Default 10 000. */
   maxConnections?: number;
@@ -154,12 +165,16 @@ function isHttp2(req: AnyRequest): req is Http2ServerRequest {
  * createAquaServer({ handler: expressApp, graceSeconds: 5 });
  * ```
  *
- * @throws TypeError unless exactly one of `root` and `handler` is given; RangeError for a bad {@link ServeOptions} value.
+ * @throws TypeError unless exactly one of `root` and `handler` is given; RangeError for a bad {@link ServeOptions}
+ * value.
  */
 export function createAquaServer(options: AquaSecureServerOptions): AquaServer<Http2SecureServer>;
 export function createAquaServer(options: AquaServerOptions): AquaServer;
-export function createAquaServer(options: AquaServerOptions & { tls?: TlsOptions }): AquaServer<http.Server | Http2SecureServer> {
-  if (!options.handler === !options.root) throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
+export function createAquaServer(
+  options: AquaServerOptions & { tls?: TlsOptions },
+): AquaServer<http.Server | Http2SecureServer> {
+  if (!options.handler === !options.root)
+    throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
   const logger = options.logger;
   const listener: RequestListener = options.handler ?? serveDirectory(options.root as string, options);
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
@@ -184,7 +199,10 @@ export function createAquaServer(options: AquaServerOptions & { tls?: TlsOptions
     const h1conn = conn && !conn.session ? conn : null;
     if (h1conn && h1conn.waiting.length >= MAX_WAITING) {
       if (h1conn.socket.destroyed) return; // requests parsed from the same read, after the close
-      logger?.warn({ remote: req.socket.remoteAddress, pipelined: h1conn.pending.size }, 'too many pipelined requests: connection closed');
+      logger?.warn(
+        { remote: req.socket.remoteAddress, pipelined: h1conn.pending.size },
+        'too many pipelined requests: connection closed',
+      );
       return void h1conn.socket.destroy();
     }
     inFlight++;
@@ -199,14 +217,16 @@ export function createAquaServer(options: AquaServerOptions & { tls?: TlsOptions
       inFlight--;
       if (h1conn && handling) {
         h1conn.running--;
-        while (h1conn.running < MAX_PIPELINED && h1conn.waiting.length > 0 && !h1conn.socket.destroyed) h1conn.waiting.shift()?.();
+        while (h1conn.running < MAX_PIPELINED && h1conn.waiting.length > 0 && !h1conn.socket.destroyed)
+          h1conn.waiting.shift()?.();
       }
       if (conn) {
         conn.pending.delete(end);
         // While stopping, a kept-alive HTTP/1.1 connection goes as soon as its last response is done.
         if (closing && conn.pending.size === 0 && !conn.session) conn.socket.destroySoon();
       }
-      if (logger?.isLevelEnabled('info')) logResponse(logger, req, res, started, isHttp2(req) ? null : socket.bytesWritten - writtenBefore);
+      if (logger?.isLevelEnabled('info'))
+        logResponse(logger, req, res, started, isHttp2(req) ? null : socket.bytesWritten - writtenBefore);
       if (inFlight === 0 && idleWaiter) idleWaiter();
     };
     conn?.pending.add(end);
@@ -237,7 +257,14 @@ export function createAquaServer(options: AquaServerOptions & { tls?: TlsOptions
   };
 
   const track = (socket: Socket): Connection => {
-    const conn: Connection = { socket, session: null, refused: connections.size >= maxConnections, pending: new Set(), running: 0, waiting: [] };
+    const conn: Connection = {
+      socket,
+      session: null,
+      refused: connections.size >= maxConnections,
+      pending: new Set(),
+      running: 0,
+      waiting: [],
+    };
     connections.add(conn);
     bySocket.set(socket, conn);
     socket.once('close', () => {
@@ -263,7 +290,12 @@ export function createAquaServer(options: AquaServerOptions & { tls?: TlsOptions
       onRequest,
     );
     // HTTP/1.1 over TLS is served by node:http's machinery, configured through these fields.
-    const h1Fields = secure as unknown as { headersTimeout: number; requestTimeout: number; keepAliveTimeout: number; connectionsCheckingInterval: number };
+    const h1Fields = secure as unknown as {
+      headersTimeout: number;
+      requestTimeout: number;
+      keepAliveTimeout: number;
+      connectionsCheckingInterval: number;
+    };
     h1Fields.connectionsCheckingInterval = Math.min(1_000, timeouts.headersMs);
     h1Fields.headersTimeout = timeouts.headersMs;
     h1Fields.requestTimeout = timeouts.requestMs;
@@ -316,13 +348,19 @@ export function createAquaServer(options: AquaServerOptions & { tls?: TlsOptions
     const answerable = code.startsWith('HPE_') || code === 'ERR_HTTP_REQUEST_TIMEOUT';
     if (!answerable || !socket.writable || socket.destroyed) return void socket.destroy();
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
-    const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    const reason =
+      status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
     logger?.debug({ code: err.code, remote: socket.remoteAddress }, 'malformed request');
-    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`);
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${reason.length + 1}\r\n\r\n${reason}\n`,
+    );
     socket.destroySoon();
   });
 
-  /** Close what is idle now: HTTP/1.1 connections between requests; HTTP/2 sessions get GOAWAY and end after their streams. */
+  /**
+   * Close what is idle now: HTTP/1.1 connections between requests; HTTP/2 sessions get GOAWAY and end after their
+   * streams.
+   */
   const closeIdle = (): void => {
     for (const conn of connections) {
       if (conn.session) {

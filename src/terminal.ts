@@ -12,7 +12,11 @@ export function printQr(url: string, stream: NodeJS.WritableStream): void {
 }
 
 /** How {@link openBrowser} starts a process; a parameter so tests can watch it without opening anything. */
-export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => { on(event: 'error', listener: (err: Error) => void): unknown; unref(): void };
+export type Spawner = (
+  command: string,
+  args: readonly string[],
+  options: SpawnOptions,
+) => { on(event: 'error', listener: (err: Error) => void): unknown; unref(): void };
 
 /** The command that opens a URL in the default browser on each platform. */
 export function openCommand(url: string, platform: NodeJS.Platform): { command: string; args: string[] } {

@@ -10,7 +10,8 @@ export const WORKER_PORT_ENV = 'AQUA_WORKER_PORT';
 export function parseWorkers(value: string): number {
   if (value === 'auto') return os.availableParallelism();
   const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < 1 || n > 256) throw new RangeError('--workers must be "auto" or a whole number from 1 to 256.');
+  if (!Number.isSafeInteger(n) || n < 1 || n > 256)
+    throw new RangeError('--workers must be "auto" or a whole number from 1 to 256.');
   return n;
 }
 

@@ -25,7 +25,8 @@ const program = ts.createProgram([INDEX], {
 const checker = program.getTypeChecker();
 
 const fromSrc = (decl: ts.Declaration): boolean => path.resolve(decl.getSourceFile().fileName).startsWith(SRC);
-const resolve = (symbol: ts.Symbol): ts.Symbol => (symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol);
+const resolve = (symbol: ts.Symbol): ts.Symbol =>
+  symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
 const doc = (symbol: ts.Symbol): string => ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
 
 const indexFile = program.getSourceFile(INDEX);
@@ -42,7 +43,8 @@ const exportedSymbols = new Set(exported.values());
 
 /** The parts of a declaration a consumer sees: signatures and types, not function bodies. */
 function publicParts(decl: ts.Declaration): ts.Node[] {
-  if (ts.isFunctionDeclaration(decl)) return [...(decl.typeParameters ?? []), ...decl.parameters, ...(decl.type ? [decl.type] : [])];
+  if (ts.isFunctionDeclaration(decl))
+    return [...(decl.typeParameters ?? []), ...decl.parameters, ...(decl.type ? [decl.type] : [])];
   if (ts.isVariableDeclaration(decl)) return decl.type ? [decl.type] : [];
   return [decl];
 }
@@ -89,7 +91,8 @@ describe('the public API of src/index.ts', () => {
       for (const decl of symbol.declarations ?? []) {
         const used = new Map<string, ts.Symbol>();
         for (const part of publicParts(decl)) typeNamesIn(part, used);
-        for (const [typeName, typeSymbol] of used) if (!exportedSymbols.has(typeSymbol)) missing.add(`${typeName} (used by ${name})`);
+        for (const [typeName, typeSymbol] of used)
+          if (!exportedSymbols.has(typeSymbol)) missing.add(`${typeName} (used by ${name})`);
       }
     }
     expect([...missing]).toEqual([]);

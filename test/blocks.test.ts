@@ -35,7 +35,11 @@ describe('BlockCache', () => {
     const fh = await open(path.join(dir, 'f.bin'));
     try {
       const id = identityKey(await fh.stat());
-      const [a, b, c] = await Promise.all([cache.get(fh, id, 0, content.length), cache.get(fh, id, 0, content.length), cache.get(fh, id, 0, content.length)]);
+      const [a, b, c] = await Promise.all([
+        cache.get(fh, id, 0, content.length),
+        cache.get(fh, id, 0, content.length),
+        cache.get(fh, id, 0, content.length),
+      ]);
       expect(a).toBe(b);
       expect(b).toBe(c);
     } finally {

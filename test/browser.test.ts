@@ -37,7 +37,8 @@ const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   if (skip) return;
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or AQUA_SKIP_BROWSER=1)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or AQUA_SKIP_BROWSER=1)`);
   await mkdir(artifacts, { recursive: true });
   srv = await start({ root: path.join(repo, 'files') });
   profile = await mkdtemp(path.join(os.tmpdir(), 'aqua-chromium-'));
@@ -100,7 +101,9 @@ describe.skipIf(skip)('in Chromium', () => {
   it('the listing renders rows with icons and totals, in light and dark', async () => {
     const page = await open('/');
     expect(await rowNames(page)).toEqual(['pictures', 'videos', 'chime (audio).m4a', 'notes.txt']);
-    const icons = await page.$$eval('table.listing tbody tr .entry svg.icon', (svgs) => svgs.map((s) => s.getAttribute('class')));
+    const icons = await page.$$eval('table.listing tbody tr .entry svg.icon', (svgs) =>
+      svgs.map((s) => s.getAttribute('class')),
+    );
     expect(icons).toEqual(['icon k-folder', 'icon k-folder', 'icon k-audio', 'icon k-text']);
     // The icons really draw: the <use> resolves to a symbol with a size.
     const box = await page.locator('table.listing tbody tr .entry svg.icon').first().boundingBox();
@@ -121,8 +124,19 @@ describe.skipIf(skip)('in Chromium', () => {
 
   it('a folder of media, as the README shows it', async () => {
     const page = await open('/videos/');
-    expect(await rowNames(page)).toEqual(['big-buck-test.de.srt', 'big-buck-test.en.vtt', 'big-buck-test.mp4', 'old-camcorder.avi']);
-    expect(await page.$$eval('tbody .entry svg.icon', (svgs) => svgs.map((s) => s.getAttribute('class')))).toEqual(['icon k-up', 'icon k-text', 'icon k-text', 'icon k-video', 'icon k-video']);
+    expect(await rowNames(page)).toEqual([
+      'big-buck-test.de.srt',
+      'big-buck-test.en.vtt',
+      'big-buck-test.mp4',
+      'old-camcorder.avi',
+    ]);
+    expect(await page.$$eval('tbody .entry svg.icon', (svgs) => svgs.map((s) => s.getAttribute('class')))).toEqual([
+      'icon k-up',
+      'icon k-text',
+      'icon k-text',
+      'icon k-video',
+      'icon k-video',
+    ]);
     await page.setViewportSize({ width: 820, height: 400 });
     await page.screenshot({ path: path.join(artifacts, 'listing-videos.png') });
     if (updateDocs) await page.screenshot({ path: path.join(repo, 'docs', 'listing.png') });
@@ -200,7 +214,11 @@ describe.skipIf(skip)('in Chromium', () => {
       video.muted = true;
       await video.play();
     });
-    await page.waitForFunction(() => (document.getElementById('media') as HTMLVideoElement).currentTime > 0.5, undefined, { timeout: 15_000 });
+    await page.waitForFunction(
+      () => (document.getElementById('media') as HTMLVideoElement).currentTime > 0.5,
+      undefined,
+      { timeout: 15_000 },
+    );
     // Seeks to the middle.
     const before = requests.length;
     await page.$eval('#media', (v) => {
@@ -217,11 +235,21 @@ describe.skipIf(skip)('in Chromium', () => {
     expect(media.length).toBeGreaterThan(0);
     expect(media.some((r) => r.requestHeaders.range !== undefined)).toBe(true);
     // The browser asked with Range and the server answered with partial content.
-    expect(media.filter((r) => r.requestHeaders.range !== undefined).every((r) => r.status === 206 || r.status === undefined)).toBe(true);
+    expect(
+      media
+        .filter((r) => r.requestHeaders.range !== undefined)
+        .every((r) => r.status === 206 || r.status === undefined),
+    ).toBe(true);
     expect(media.some((r) => r.status === 206)).toBe(true);
     expect(requests.length).toBeGreaterThanOrEqual(before);
     // Subtitles: both tracks load their cues once enabled; English (the visitor's language) is showing.
-    const tracks = await page.$eval('#media', (v) => Array.from((v as HTMLVideoElement).textTracks).map((t) => ({ label: t.label, language: t.language, mode: t.mode })));
+    const tracks = await page.$eval('#media', (v) =>
+      Array.from((v as HTMLVideoElement).textTracks).map((t) => ({
+        label: t.label,
+        language: t.language,
+        mode: t.mode,
+      })),
+    );
     expect(tracks).toEqual([
       { label: 'German', language: 'de', mode: 'disabled' },
       { label: 'English', language: 'en', mode: 'showing' },
@@ -230,8 +258,14 @@ describe.skipIf(skip)('in Chromium', () => {
       const de = (v as HTMLVideoElement).textTracks[0];
       if (de) de.mode = 'hidden';
     });
-    await page.waitForFunction(() => Array.from((document.getElementById('media') as HTMLVideoElement).textTracks).every((t) => (t.cues?.length ?? 0) === 3));
-    const cues = await page.$eval('#media', (v) => Array.from((v as HTMLVideoElement).textTracks).map((t) => (t.cues?.[0] as VTTCue | undefined)?.text));
+    await page.waitForFunction(() =>
+      Array.from((document.getElementById('media') as HTMLVideoElement).textTracks).every(
+        (t) => (t.cues?.length ?? 0) === 3,
+      ),
+    );
+    const cues = await page.$eval('#media', (v) =>
+      Array.from((v as HTMLVideoElement).textTracks).map((t) => (t.cues?.[0] as VTTCue | undefined)?.text),
+    );
     expect(cues).toEqual(['Willkommen bei aqua-serve.', 'Welcome to aqua-serve.']);
     const srt = requests.find((r) => r.url.endsWith('/videos/big-buck-test.de.srt?format=vtt'));
     expect(srt?.status).toBe(200);

@@ -20,9 +20,16 @@ afterAll(async () => {
 });
 
 /** Runs the CLI until `done(stdout)` is true (or 10 s), then SIGTERM; resolves with stdout and the exit code. */
-function runUntil(args: string[], done: (out: string) => boolean, env: NodeJS.ProcessEnv = {}): Promise<{ out: string; code: number | null }> {
+function runUntil(
+  args: string[],
+  done: (out: string) => boolean,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ out: string; code: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PORT: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, PORT: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.stdout.on('data', (c: Buffer) => {
@@ -39,7 +46,10 @@ function runUntil(args: string[], done: (out: string) => boolean, env: NodeJS.Pr
 
 describe('--qr and --open', () => {
   it('--qr prints the URL and a QR code of it, then the server runs as usual', async () => {
-    const { out, code } = await runUntil([path.join(repo, 'files'), '--port', '0', '--host', '127.0.0.1', '--qr', '--log-level', 'warn'], (o) => /▀{20,}\s*$/.test(o));
+    const { out, code } = await runUntil(
+      [path.join(repo, 'files'), '--port', '0', '--host', '127.0.0.1', '--qr', '--log-level', 'warn'],
+      (o) => /▀{20,}\s*$/.test(o),
+    );
     expect(code).toBe(0);
     const url = /Scan to open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out)?.[1];
     expect(url).toBeDefined();
@@ -65,9 +75,13 @@ describe('--qr and --open', () => {
   });
 
   it('--open without any opener on PATH is not an error', async () => {
-    const { code } = await runUntil([path.join(repo, 'files'), '--port', '0', '--host', '127.0.0.1', '--open', '--log-level', 'warn'], (o) => o.includes('Local:'), {
-      PATH: fake.dir + '-missing',
-    });
+    const { code } = await runUntil(
+      [path.join(repo, 'files'), '--port', '0', '--host', '127.0.0.1', '--open', '--log-level', 'warn'],
+      (o) => o.includes('Local:'),
+      {
+        PATH: fake.dir + '-missing',
+      },
+    );
     expect(code).toBe(0);
   });
 });

@@ -37,7 +37,11 @@ describe('each precondition alone', () => {
     ['If-None-Match *', { 'if-none-match': '*' }, NOT_MODIFIED],
     ['If-None-Match other tag', { 'if-none-match': '"x"' }, OK],
     ['If-None-Match garbage', { 'if-none-match': 'abc' }, OK],
-    ['If-Modified-Since Last-Modified itself (ms of mtime ignored)', { 'if-modified-since': LAST_MODIFIED }, NOT_MODIFIED],
+    [
+      'If-Modified-Since Last-Modified itself (ms of mtime ignored)',
+      { 'if-modified-since': LAST_MODIFIED },
+      NOT_MODIFIED,
+    ],
     ['If-Modified-Since later', { 'if-modified-since': LATER }, NOT_MODIFIED],
     ['If-Modified-Since earlier', { 'if-modified-since': EARLIER }, OK],
     ['If-Modified-Since invalid is ignored', { 'if-modified-since': 'Thu, 15 Jan 2026 12:00:00 UTC' }, OK],
@@ -50,12 +54,28 @@ describe('each precondition alone', () => {
 
 describe('pairs whose order matters', () => {
   it.each<[string, RequestHeaders, PreconditionResult]>([
-    ['If-Match passes, If-Unmodified-Since would fail: ignored', { 'if-match': '"abc"', 'if-unmodified-since': EARLIER }, OK],
+    [
+      'If-Match passes, If-Unmodified-Since would fail: ignored',
+      { 'if-match': '"abc"', 'if-unmodified-since': EARLIER },
+      OK,
+    ],
     ['If-Match fails, If-Unmodified-Since would pass', { 'if-match': '"x"', 'if-unmodified-since': LATER }, FAILED],
-    ['If-None-Match differs, If-Modified-Since would say 304: ignored', { 'if-none-match': '"x"', 'if-modified-since': LATER }, OK],
-    ['If-None-Match matches, If-Modified-Since would say modified', { 'if-none-match': '"abc"', 'if-modified-since': EARLIER }, NOT_MODIFIED],
+    [
+      'If-None-Match differs, If-Modified-Since would say 304: ignored',
+      { 'if-none-match': '"x"', 'if-modified-since': LATER },
+      OK,
+    ],
+    [
+      'If-None-Match matches, If-Modified-Since would say modified',
+      { 'if-none-match': '"abc"', 'if-modified-since': EARLIER },
+      NOT_MODIFIED,
+    ],
     ['If-Match fails before If-None-Match matches', { 'if-match': '"x"', 'if-none-match': '"abc"' }, FAILED],
-    ['If-Unmodified-Since fails before If-Modified-Since', { 'if-unmodified-since': EARLIER, 'if-modified-since': LATER }, FAILED],
+    [
+      'If-Unmodified-Since fails before If-Modified-Since',
+      { 'if-unmodified-since': EARLIER, 'if-modified-since': LATER },
+      FAILED,
+    ],
     ['If-None-Match 304 wins over If-Range', { 'if-none-match': '"abc"', 'if-range': '"abc"' }, NOT_MODIFIED],
   ])('%s', (_name, headers, expected) => {
     expect(evaluate(headers)).toEqual(expected);

@@ -6,7 +6,18 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFds, request, sleep, spawnCli, start, tempDir, type Running } from './helpers.js';
 
-const HOSTILE = [`quote"s'.txt`, '<b>&amp.txt', '100%.txt', 'hash#tag.txt', 'what?.txt', 'with space.txt', 'emoji 🎬.txt', 'ünïcødé.txt', 'semi;colon,.txt', 'plus+sign.txt'];
+const HOSTILE = [
+  `quote"s'.txt`,
+  '<b>&amp.txt',
+  '100%.txt',
+  'hash#tag.txt',
+  'what?.txt',
+  'with space.txt',
+  'emoji 🎬.txt',
+  'ünïcødé.txt',
+  'semi;colon,.txt',
+  'plus+sign.txt',
+];
 const BIG = randomBytes(5 * 1024 * 1024 + 123);
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -40,7 +51,9 @@ beforeAll(async () => {
   await symlink(path.join(outside, 'secret.txt'), path.join(root, 'out-link.txt'));
   await symlink(outside, path.join(root, 'out-dir'));
   await mkdir(path.join(root, 'many'));
-  await Promise.all(Array.from({ length: 10_000 }, (_, i) => writeFile(path.join(root, 'many', `f${i}.txt`), String(i))));
+  await Promise.all(
+    Array.from({ length: 10_000 }, (_, i) => writeFile(path.join(root, 'many', `f${i}.txt`), String(i))),
+  );
   srv = await start({ root });
 });
 
@@ -75,11 +88,15 @@ describe('files', () => {
     const head = await request(srv.port, '/big.bin', { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.body.length).toBe(0);
-    for (const h of ['content-type', 'content-length', 'etag', 'last-modified', 'accept-ranges']) expect(head.headers[h]).toBe(get.headers[h]);
+    for (const h of ['content-type', 'content-length', 'etag', 'last-modified', 'accept-ranges'])
+      expect(head.headers[h]).toBe(get.headers[h]);
   });
 
   it('serves a raw SVG with a policy that lets it draw but never run script', async () => {
-    await writeFile(path.join(root, 'pic.svg'), '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    await writeFile(
+      path.join(root, 'pic.svg'),
+      '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
+    );
     const r = await request(srv.port, '/pic.svg');
     expect(r.headers['content-type']).toMatch(/^image\/svg\+xml/);
     expect(r.headers['content-security-policy']).toMatch(/default-src 'none'.*sandbox/);
@@ -194,7 +211,9 @@ describe('path safety (raw paths)', () => {
     const open = await start({ root, dotfiles: true });
     try {
       expect((await request(open.port, '/.secret')).body.toString()).toBe('dotfile');
-      const names = JSON.parse((await request(open.port, '/?format=json')).body.toString()).entries.map((e: { name: string }) => e.name);
+      const names = JSON.parse((await request(open.port, '/?format=json')).body.toString()).entries.map(
+        (e: { name: string }) => e.name,
+      );
       expect(names).toContain('.secret');
       expect(names).toContain('.git');
     } finally {
@@ -207,7 +226,9 @@ describe('path safety (raw paths)', () => {
     expect((await request(srv.port, '/out-link.txt')).status).toBe(404);
     expect((await request(srv.port, '/out-dir/secret.txt')).status).toBe(404);
     expect((await request(srv.port, '/out-dir/')).status).toBe(404);
-    const names = JSON.parse((await request(srv.port, '/?format=json')).body.toString()).entries.map((e: { name: string }) => e.name);
+    const names = JSON.parse((await request(srv.port, '/?format=json')).body.toString()).entries.map(
+      (e: { name: string }) => e.name,
+    );
     expect(names).toContain('in-link.txt');
     expect(names).not.toContain('out-link.txt');
     expect(names).not.toContain('out-dir');
@@ -245,7 +266,13 @@ describe('folders', () => {
     expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
     const json = JSON.parse(r.body.toString());
     expect(json.path).toBe('/sub/');
-    expect(json.entries.map((e: { name: string }) => e.name)).toEqual(['nested', 'file1.txt', 'file2.txt', 'File3.txt', 'file10.txt']);
+    expect(json.entries.map((e: { name: string }) => e.name)).toEqual([
+      'nested',
+      'file1.txt',
+      'file2.txt',
+      'File3.txt',
+      'file10.txt',
+    ]);
     const f1 = json.entries[1];
     expect(f1).toEqual({ name: 'file1.txt', type: 'file', size: 9, mtime: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(json.entries[0].type).toBe('directory');
@@ -267,10 +294,17 @@ describe('folders', () => {
     const html = (await request(srv.port, '/hostile/')).body.toString();
     expect(html).not.toContain('<b>&amp');
     expect(html).not.toContain(`quote"s`);
-    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
+    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) =>
+      m[1]
+        .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+        .replace(/&amp;/g, '&')
+        .replace(/&quot;/g, '"'),
+    );
     for (const name of HOSTILE) {
       // The name links to its viewer (`?view`) or the file itself; the download link adds `?download`.
-      const href = hrefs.map((h) => h.replace(/\?(view|download)$/, '')).find((h) => !h.includes('?') && decodeURIComponent(h) === `/hostile/${name}`);
+      const href = hrefs
+        .map((h) => h.replace(/\?(view|download)$/, ''))
+        .find((h) => !h.includes('?') && decodeURIComponent(h) === `/hostile/${name}`);
       expect(href, name).toBeDefined();
       const r = await request(srv.port, href as string);
       expect(r.status, name).toBe(200);
@@ -310,7 +344,9 @@ describe('client resets and slow clients', () => {
     const idle = await openFds();
     for (let i = 0; i < 20; i++) {
       await new Promise<void>((resolve) => {
-        const socket = net.connect(srv.port, '127.0.0.1', () => socket.write('GET /reset.bin HTTP/1.1\r\nHost: x\r\n\r\n'));
+        const socket = net.connect(srv.port, '127.0.0.1', () =>
+          socket.write('GET /reset.bin HTTP/1.1\r\nHost: x\r\n\r\n'),
+        );
         let got = 0;
         socket.on('data', (c: Buffer) => {
           got += c.length;
@@ -347,9 +383,15 @@ describe('client resets and slow clients', () => {
 describe('the real CLI', () => {
   const bin = path.resolve('bin/aqua-serve.js');
 
-  function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  function run(
+    args: string[],
+    env: NodeJS.ProcessEnv = {},
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const child = spawn(process.execPath, [bin, ...args], { env: { ...process.env, PORT: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [bin, ...args], {
+        env: { ...process.env, PORT: '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (c: Buffer) => (stdout += c));
@@ -398,7 +440,22 @@ describe('the real CLI', () => {
   it('prints help documenting every flag, and the version', async () => {
     const help = await run(['--help']);
     expect(help.code).toBe(0);
-    for (const flag of ['--port', '--host', '--dotfiles', '--no-index', '--follow-symlinks', '--log-level', '--log-format', '--quiet', '--version', '--grace', '--workers', '--memory-cache', '--max-connections', '--send-timeout']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--dotfiles',
+      '--no-index',
+      '--follow-symlinks',
+      '--log-level',
+      '--log-format',
+      '--quiet',
+      '--version',
+      '--grace',
+      '--workers',
+      '--memory-cache',
+      '--max-connections',
+      '--send-timeout',
+    ]) {
       expect(help.stdout).toContain(flag);
     }
     const version = await run(['--version']);

@@ -22,7 +22,9 @@ afterEach(async () => {
 });
 
 /** An echo server on a free port of 127.0.0.1, with its log lines captured as objects. */
-async function startEcho(options: EchoServerOptions = {}): Promise<{ echo: EchoServer; port: number; logs: LogRecord[] }> {
+async function startEcho(
+  options: EchoServerOptions = {},
+): Promise<{ echo: EchoServer; port: number; logs: LogRecord[] }> {
   const logs: LogRecord[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(JSON.parse(line) as LogRecord) });
   const echo = createEchoServer({ host: '127.0.0.1', port: 0, logger, ...options });
@@ -251,11 +253,14 @@ describe('aqua-echo CLI', () => {
     try {
       let stdout = '';
       child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      const port = await vi.waitFor(() => {
-        const match = /^aqua-echo listening on (\S+):(\d+)$/m.exec(stdout);
-        expect(match, stdout).not.toBeNull();
-        return Number(match?.[2]);
-      }, { timeout: 10_000, interval: 20 });
+      const port = await vi.waitFor(
+        () => {
+          const match = /^aqua-echo listening on (\S+):(\d+)$/m.exec(stdout);
+          expect(match, stdout).not.toBeNull();
+          return Number(match?.[2]);
+        },
+        { timeout: 10_000, interval: 20 },
+      );
       expect(port).toBeGreaterThan(0);
 
       const client = await connect(port);
@@ -302,7 +307,17 @@ describe('aqua-echo CLI', () => {
   it('--help documents every flag and exits 0', async () => {
     const { code, stdout } = await run(['--help']);
     expect(code).toBe(0);
-    for (const flag of ['--port', '--host', '--idle-timeout', '--max-line', '--log-level', '--log-format', '--quiet', '--version', '--help']) {
+    for (const flag of [
+      '--port',
+      '--host',
+      '--idle-timeout',
+      '--max-line',
+      '--log-level',
+      '--log-format',
+      '--quiet',
+      '--version',
+      '--help',
+    ]) {
       expect(stdout).toContain(flag);
     }
   });

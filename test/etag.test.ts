@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fileETag, parseETag, parseETagList, strongMatch, weakMatch, type ETagCondition, type EntityTag } from '../src/http/etag.js';
+import {
+  fileETag,
+  parseETag,
+  parseETagList,
+  strongMatch,
+  weakMatch,
+  type ETagCondition,
+  type EntityTag,
+} from '../src/http/etag.js';
 
 const strong = (opaque: string): EntityTag => ({ weak: false, opaque });
 const weak = (opaque: string): EntityTag => ({ weak: true, opaque });

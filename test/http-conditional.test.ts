@@ -53,12 +53,28 @@ describe('preconditions over the socket (RFC 9110 §13.2.2)', () => {
     ['If-Modified-Since Last-Modified (mtime has 500 ms more)', () => ({ 'if-modified-since': LAST_MODIFIED }), 304],
     ['If-Modified-Since later', () => ({ 'if-modified-since': LATER }), 304],
     ['If-Modified-Since earlier', () => ({ 'if-modified-since': EARLIER }), 200],
-    ['If-Modified-Since obsolete RFC 850 form', () => ({ 'if-modified-since': 'Thursday, 15-Jan-26 12:00:00 GMT' }), 304],
+    [
+      'If-Modified-Since obsolete RFC 850 form',
+      () => ({ 'if-modified-since': 'Thursday, 15-Jan-26 12:00:00 GMT' }),
+      304,
+    ],
     ['If-Modified-Since invalid date ignored', () => ({ 'if-modified-since': '2026-01-15' }), 200],
-    ['If-None-Match differs: If-Modified-Since ignored', () => ({ 'if-none-match': '"nope"', 'if-modified-since': LATER }), 200],
-    ['If-None-Match matches: If-Modified-Since irrelevant', () => ({ 'if-none-match': etag, 'if-modified-since': EARLIER }), 304],
+    [
+      'If-None-Match differs: If-Modified-Since ignored',
+      () => ({ 'if-none-match': '"nope"', 'if-modified-since': LATER }),
+      200,
+    ],
+    [
+      'If-None-Match matches: If-Modified-Since irrelevant',
+      () => ({ 'if-none-match': etag, 'if-modified-since': EARLIER }),
+      304,
+    ],
     ['If-Match passes: If-Unmodified-Since ignored', () => ({ 'if-match': etag, 'if-unmodified-since': EARLIER }), 200],
-    ['If-Match fails: If-Unmodified-Since irrelevant', () => ({ 'if-match': '"nope"', 'if-unmodified-since': LATER }), 412],
+    [
+      'If-Match fails: If-Unmodified-Since irrelevant',
+      () => ({ 'if-match': '"nope"', 'if-unmodified-since': LATER }),
+      412,
+    ],
     ['If-Match fails before If-None-Match', () => ({ 'if-match': '"nope"', 'if-none-match': etag }), 412],
     ['304 wins over Range', () => ({ 'if-none-match': etag, range: 'bytes=0-9' }), 304],
     ['412 wins over Range', () => ({ 'if-match': '"nope"', range: 'bytes=0-9' }), 412],
@@ -72,7 +88,9 @@ describe('preconditions over the socket (RFC 9110 §13.2.2)', () => {
   });
 
   it('HEAD gets 304 like GET', async () => {
-    expect((await request(server.port, '/page.txt', { method: 'HEAD', headers: { 'if-none-match': etag } })).status).toBe(304);
+    expect(
+      (await request(server.port, '/page.txt', { method: 'HEAD', headers: { 'if-none-match': etag } })).status,
+    ).toBe(304);
   });
 });
 
@@ -112,7 +130,10 @@ describe('response headers', () => {
     try {
       const ok = await request(cached.port, '/page.txt');
       const notModified = await request(cached.port, '/page.txt', { headers: { 'if-none-match': etag } });
-      expect([ok.headers['cache-control'], notModified.headers['cache-control']]).toEqual(['public, max-age=3600', 'public, max-age=3600']);
+      expect([ok.headers['cache-control'], notModified.headers['cache-control']]).toEqual([
+        'public, max-age=3600',
+        'public, max-age=3600',
+      ]);
     } finally {
       await cached.close();
     }
@@ -143,7 +164,9 @@ describe('Last-Modified', () => {
     const lastModified = Date.parse(String(reply.headers['last-modified']));
     expect(lastModified).toBeLessThanOrEqual(Date.parse(String(reply.headers.date)));
     // Its date moves with the clock, so revalidation relies on the ETag.
-    const revalidated = await request(server.port, '/future.txt', { headers: { 'if-none-match': String(reply.headers.etag) } });
+    const revalidated = await request(server.port, '/future.txt', {
+      headers: { 'if-none-match': String(reply.headers.etag) },
+    });
     expect(revalidated.status).toBe(304);
   });
 });
@@ -169,7 +192,9 @@ describe('ETag', () => {
     await utimes(file, MTIME_S + 0.25, MTIME_S + 0.25);
     const shrunk = (await request(server.port, '/changing.txt', { headers: { method: 'HEAD' } })).headers.etag;
     expect(new Set([first, touched, shrunk]).size).toBe(3);
-    expect((await request(server.port, '/changing.txt', { headers: { 'if-none-match': String(first) } })).status).toBe(200);
+    expect((await request(server.port, '/changing.txt', { headers: { 'if-none-match': String(first) } })).status).toBe(
+      200,
+    );
   });
 });
 
@@ -184,7 +209,18 @@ describe('real client', () => {
     const out = path.join(dir, 'download.part');
     const url = `http://127.0.0.1:${server.port}/movie.bin`;
     // Interrupted: curl gives up after 1.5 s at 1 MB/s, leaving part of the file on disk (exit 28).
-    const first = await run(curl, ['-sS', '--limit-rate', '1M', '--max-time', '1.5', '-o', out, '-w', '%{http_code} %{size_download} %{time_total}', url]).then(
+    const first = await run(curl, [
+      '-sS',
+      '--limit-rate',
+      '1M',
+      '--max-time',
+      '1.5',
+      '-o',
+      out,
+      '-w',
+      '%{http_code} %{size_download} %{time_total}',
+      url,
+    ]).then(
       (r) => `exit 0 ${r.stdout}`,
       (err: { code?: number; stderr?: string }) => `exit ${err.code ?? '?'} ${err.stderr ?? ''}`.trim(),
     );

@@ -55,7 +55,9 @@ function check(reply: Reply, expected: Expect, size = SIZE, data = DATA): void {
     expect(reply.headers['content-range']).toBeUndefined();
     expect(reply.headers['content-length']).toBe(String(reply.body.length));
     const parts = parseByteranges(reply.body, boundaryOf(String(reply.headers['content-type'])));
-    expect(parts.map((part) => part.headers['content-range'])).toEqual(expected.parts.map(([s, e]) => `bytes ${s}-${e}/${size}`));
+    expect(parts.map((part) => part.headers['content-range'])).toEqual(
+      expected.parts.map(([s, e]) => `bytes ${s}-${e}/${size}`),
+    );
     parts.forEach((part, i) => {
       const [start, end] = expected.parts[i] ?? [0, -1];
       expect(part.headers['content-type']).toBe('application/octet-stream');
@@ -83,21 +85,66 @@ describe('Range on a 10000-byte file', () => {
     ['-0 asks for nothing', 'bytes=-0', { status: 416 }],
     ['bytes= empty is ignored', 'bytes=', { status: 200 }],
     ['space inside a spec is ignored', 'bytes=0 - 9', { status: 200 }],
-    ['spaces after commas are fine', 'bytes=0-1, 5-6', { status: 206, parts: [[0, 1], [5, 6]] }],
+    [
+      'spaces after commas are fine',
+      'bytes=0-1, 5-6',
+      {
+        status: 206,
+        parts: [
+          [0, 1],
+          [5, 6],
+        ],
+      },
+    ],
     ['leading space in the set is fine', 'bytes= 5-9', { status: 206, range: [5, 9] }],
     ['5-2 is invalid and ignored', 'bytes=5-2', { status: 200 }],
     ['other units are ignored', 'items=0-5', { status: 200 }],
     ['garbage is ignored', 'bytes=abc', { status: 200 }],
     ['unit is case-insensitive', 'Bytes=0-4', { status: 206, range: [0, 4] }],
-    ['two ranges → multipart', 'bytes=0-0,-1', { status: 206, parts: [[0, 0], [9999, 9999]] }],
-    ['parts keep the requested order', 'bytes=500-599,0-99', { status: 206, parts: [[500, 599], [0, 99]] }],
-    ['three ranges with an empty element', 'bytes=1-1,,3-30,100-', { status: 206, parts: [[1, 1], [3, 30], [100, 9999]] }],
+    [
+      'two ranges → multipart',
+      'bytes=0-0,-1',
+      {
+        status: 206,
+        parts: [
+          [0, 0],
+          [9999, 9999],
+        ],
+      },
+    ],
+    [
+      'parts keep the requested order',
+      'bytes=500-599,0-99',
+      {
+        status: 206,
+        parts: [
+          [500, 599],
+          [0, 99],
+        ],
+      },
+    ],
+    [
+      'three ranges with an empty element',
+      'bytes=1-1,,3-30,100-',
+      {
+        status: 206,
+        parts: [
+          [1, 1],
+          [3, 30],
+          [100, 9999],
+        ],
+      },
+    ],
     ['unsatisfiable ranges are dropped', 'bytes=0-9,20000-30000', { status: 206, range: [0, 9] }],
     ['overlapping ranges coalesce into one', 'bytes=0-99,50-149', { status: 206, range: [0, 149] }],
     ['adjacent ranges coalesce into one', 'bytes=0-99,100-199', { status: 206, range: [0, 199] }],
     ['the whole file twice is not served twice', 'bytes=0-,0-', { status: 200 }],
     ['overlaps adding up past the size', 'bytes=0-5999,4000-', { status: 200 }],
-    ['50 ranges are served', manyRanges(50, 0), { status: 206, parts: Array.from({ length: 50 }, (_, i): [number, number] => [i * 2, i * 2]) }],
+    [
+      '50 ranges are served',
+      manyRanges(50, 0),
+      { status: 206, parts: Array.from({ length: 50 }, (_, i): [number, number] => [i * 2, i * 2]) },
+    ],
     ['200 ranges → whole file', manyRanges(200, 0), { status: 200 }],
     ['200 ranges past the end → 416', manyRanges(200, 20000), { status: 416 }],
   ])('%s: %s', async (_name, range, expected) => {
@@ -114,7 +161,10 @@ describe('If-Range', () => {
     ['date one second later → whole', () => 'Thu, 15 Jan 2026 12:00:01 GMT', { status: 200 }],
     ['invalid date → whole', () => 'yesterday', { status: 200 }],
   ])('%s', async (_name, ifRange, expected) => {
-    check(await request(server.port, '/data.bin', { headers: { range: 'bytes=10-19', 'if-range': ifRange() } }), expected);
+    check(
+      await request(server.port, '/data.bin', { headers: { range: 'bytes=10-19', 'if-range': ifRange() } }),
+      expected,
+    );
   });
 
   it('If-Range without Range is ignored: 200', async () => {
@@ -187,6 +237,12 @@ describe('client resets during a 206', () => {
     const deadline = Date.now() + 3000;
     while ((await openFds()) > idle && Date.now() < deadline) await sleep(50);
     expect(await openFds()).toBeLessThanOrEqual(idle);
-    check(await request(server.port, '/data.bin', { headers: { range: 'bytes=0-0,-1' } }), { status: 206, parts: [[0, 0], [9999, 9999]] });
+    check(await request(server.port, '/data.bin', { headers: { range: 'bytes=0-0,-1' } }), {
+      status: 206,
+      parts: [
+        [0, 0],
+        [9999, 9999],
+      ],
+    });
   });
 });

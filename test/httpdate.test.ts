@@ -11,7 +11,11 @@ describe('parseHttpDate', () => {
     ['obsolete asctime, one-digit day', 'Sun Nov  6 08:49:37 1994', RFC_EXAMPLE],
     ['asctime, two-digit day', 'Thu Nov 26 08:49:37 2026', Date.UTC(2026, 10, 26, 8, 49, 37) / 1000],
     ['RFC 850 two-digit year in this century', 'Thursday, 01-Jan-26 00:00:00 GMT', NOW / 1000],
-    ['RFC 850 year more than 50 years ahead is in the past', 'Friday, 01-Jan-99 00:00:00 GMT', Date.UTC(1999, 0, 1) / 1000],
+    [
+      'RFC 850 year more than 50 years ahead is in the past',
+      'Friday, 01-Jan-99 00:00:00 GMT',
+      Date.UTC(1999, 0, 1) / 1000,
+    ],
     ['RFC 850 year up to 50 years ahead stays ahead', 'Sunday, 01-Jan-70 00:00:00 GMT', Date.UTC(2070, 0, 1) / 1000],
     ['leap day', 'Thu, 29 Feb 2024 12:00:00 GMT', Date.UTC(2024, 1, 29, 12) / 1000],
     ['leap second reads as :59', 'Sat, 31 Dec 2016 23:59:60 GMT', Date.UTC(2016, 11, 31, 23, 59, 59) / 1000],
@@ -46,8 +50,11 @@ describe('formatHttpDate and second granularity', () => {
     expect(formatHttpDate(RFC_EXAMPLE * 1000)).toBe('Sun, 06 Nov 1994 08:49:37 GMT');
   });
 
-  it.each<[number]>([[0], [1], [999], [123.456]])('an mtime %d ms into a second compares equal to its own Last-Modified', (extra) => {
-    const mtimeMs = RFC_EXAMPLE * 1000 + extra;
-    expect(parseHttpDate(formatHttpDate(mtimeMs))).toBe(toHttpSeconds(mtimeMs));
-  });
+  it.each<[number]>([[0], [1], [999], [123.456]])(
+    'an mtime %d ms into a second compares equal to its own Last-Modified',
+    (extra) => {
+      const mtimeMs = RFC_EXAMPLE * 1000 + extra;
+      expect(parseHttpDate(formatHttpDate(mtimeMs))).toBe(toHttpSeconds(mtimeMs));
+    },
+  );
 });

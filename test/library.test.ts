@@ -31,16 +31,6 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function listen(listener: http.RequestListener): Promise<number> {
-  const server = http.createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return (server.address() as AddressInfo).port;
-}
-
 interface Reply {
   status: number;
   headers: http.IncomingHttpHeaders;
@@ -48,14 +38,35 @@ interface Reply {
 }
 
 /** One request on its own connection; the path is sent exactly as given. */
-function request(port: number, target: string, init: { method?: string; headers?: Record<string, string>; agent?: http.Agent } = {}): Promise<Reply> {
+function request(
+  port: number,
+  target: string,
+  init: { method?: string; headers?: Record<string, string>; agent?: http.Agent } = {},
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: target, method: init.method ?? 'GET', headers: init.headers, agent: init.agent ?? false, timeout: 5_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: target,
+        method: init.method ?? 'GET',
+        headers: init.headers,
+        agent: init.agent ?? false,
+        timeout: 5_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('latin1'),
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('timeout', () => req.destroy(new Error(`${init.method ?? 'GET'} ${target} timed out`)));
     req.on('error', reject);
     req.end();
@@ -65,7 +76,9 @@ function request(port: number, target: string, init: { method?: string; headers?
 /** Every href in a listing page, HTML entities for `&` undone. */
 function hrefs(html: string): string[] {
   // A file's name links to its viewer (`?view`) or the file; its download link adds `?download`.
-  return [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1].replaceAll('&amp;', '&').replace(/\?(view|download)$/, ''));
+  return [...html.matchAll(/href="([^"]*)"/g)].map((m) =>
+    m[1].replaceAll('&amp;', '&').replace(/\?(view|download)$/, ''),
+  );
 }
 
 describe('Express: app.use("/media", serveDirectory(dir))', () => {
@@ -115,7 +128,11 @@ describe('Express: app.use("/media", serveDirectory(dir))', () => {
     expect(res.headers['content-length']).toBe('4');
     expect(res.body).toBe('cdef');
     const suffix = await request(port, '/media/a.txt', { headers: { Range: 'bytes=-3' } });
-    expect([suffix.status, suffix.headers['content-range'], suffix.body]).toEqual([206, `bytes 23-25/${ALPHABET.length}`, 'xyz']);
+    expect([suffix.status, suffix.headers['content-range'], suffix.body]).toEqual([
+      206,
+      `bytes 23-25/${ALPHABET.length}`,
+      'xyz',
+    ]);
   });
 
   it('lists the mount root with links that carry the prefix', async () => {
@@ -311,7 +328,10 @@ describe('connect-style mounting (req.originalUrl, no req.baseUrl)', () => {
       expect(res.status, target).toBe(200);
       const links = hrefs(res.body);
       expect(links, target).toContain('/media/sub%20dir/');
-      expect(links.filter((l) => l.startsWith('/') && !l.startsWith('/media/')), target).toEqual([]);
+      expect(
+        links.filter((l) => l.startsWith('/') && !l.startsWith('/media/')),
+        target,
+      ).toEqual([]);
     }
   });
 
@@ -336,7 +356,11 @@ describe('connect-style mounting (req.originalUrl, no req.baseUrl)', () => {
 
 describe('createAquaServer({ handler: expressApp })', () => {
   /** An Express app with the handler under /media and a /slow route the test finishes by hand. */
-  function appWithSlowRoute(events: string[] = []): { app: express.Express; started: Promise<void>; finish: () => void } {
+  function appWithSlowRoute(events: string[] = []): {
+    app: express.Express;
+    started: Promise<void>;
+    finish: () => void;
+  } {
     let finish: () => void = () => undefined;
     let markStarted: () => void = () => undefined;
     const started = new Promise<void>((resolve) => (markStarted = resolve));

@@ -25,7 +25,12 @@ afterAll(async () => {
 async function multipartBody(plan: MultipartPlan): Promise<AsyncGenerator<Buffer>> {
   const fh = await open(filePath, 'r');
   const framing = { before: (i: number) => plan.parts[i]?.head ?? Buffer.alloc(0), after: plan.trailer };
-  return fileBody({ fh, abs: filePath, stat: await fh.stat() }, plan.parts.map((part) => part.range), new BlockCache({ blockSize: 1024, maxBytes: 0 }), framing);
+  return fileBody(
+    { fh, abs: filePath, stat: await fh.stat() },
+    plan.parts.map((part) => part.range),
+    new BlockCache({ blockSize: 1024, maxBytes: 0 }),
+    framing,
+  );
 }
 
 async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {
@@ -37,7 +42,10 @@ async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {
 describe('planMultipart', () => {
   it('lays out the RFC 9110 §14.6 example byte for byte', async () => {
     const plan = planMultipart({
-      ranges: [{ start: 0, end: 2 }, { start: 10, end: 11 }],
+      ranges: [
+        { start: 0, end: 2 },
+        { start: 10, end: 11 },
+      ],
       size: 1000,
       contentType: 'video/mp4',
       boundary: 'B',
@@ -56,9 +64,31 @@ describe('planMultipart', () => {
   });
 
   it.each<[string, ByteRange[], string | null]>([
-    ['two ranges', [{ start: 0, end: 0 }, { start: 999, end: 999 }], 'application/octet-stream'],
-    ['ranges out of order', [{ start: 500, end: 899 }, { start: 0, end: 99 }], 'text/plain; charset=utf-8'],
-    ['three ranges, no content type', [{ start: 1, end: 1 }, { start: 3, end: 30 }, { start: 100, end: 999 }], null],
+    [
+      'two ranges',
+      [
+        { start: 0, end: 0 },
+        { start: 999, end: 999 },
+      ],
+      'application/octet-stream',
+    ],
+    [
+      'ranges out of order',
+      [
+        { start: 500, end: 899 },
+        { start: 0, end: 99 },
+      ],
+      'text/plain; charset=utf-8',
+    ],
+    [
+      'three ranges, no content type',
+      [
+        { start: 1, end: 1 },
+        { start: 3, end: 30 },
+        { start: 100, end: 999 },
+      ],
+      null,
+    ],
   ])('%s: Content-Length is exact and parts parse back byte for byte', async (_name, ranges, contentType) => {
     const plan = planMultipart({ ranges, size: FILE.length, contentType });
     const body = await collect(await multipartBody(plan));

@@ -19,7 +19,14 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** What `import * as aqua from 'aqua-serve'` gives at run time. Changing this list changes the public API. */
-const PUBLIC_VALUES = ['DEFAULT_TIMEOUTS', 'createAquaServer', 'createEchoServer', 'createLogger', 'serveDirectory', 'silentLogger'];
+const PUBLIC_VALUES = [
+  'DEFAULT_TIMEOUTS',
+  'createAquaServer',
+  'createEchoServer',
+  'createLogger',
+  'serveDirectory',
+  'silentLogger',
+];
 
 /** The child npm must not inherit `npm test`'s npm_* variables (npm_config_local_prefix etc. point at this repo). */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -46,7 +53,10 @@ beforeAll(async () => {
 
   project = path.join(tmp, 'consumer');
   await mkdir(path.join(project, 'site', 'sub dir'), { recursive: true });
-  await writeFile(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  await writeFile(
+    path.join(project, 'package.json'),
+    JSON.stringify({ name: 'consumer', private: true, type: 'module' }),
+  );
   await writeFile(path.join(project, 'site', 'hello.txt'), 'hello from the packed aqua-serve\n');
   await writeFile(path.join(project, 'site', 'sub dir', 'inner.txt'), 'inner\n');
   await run('npm', ['install', '--no-audit', '--no-fund', '--no-package-lock', path.join(tmp, info.filename)], {
@@ -78,16 +88,27 @@ describe('the packed tarball', () => {
   it('holds the bin, the compiled modules and their .d.ts, and nothing from src/ or test/', () => {
     expect(packedFiles).toContain('package.json');
     expect(packedFiles).toContain('bin/aqua-serve.js');
-    for (const file of ['index.js', 'index.d.ts', 'cli.js', 'server.js', 'handler.js', 'handler.d.ts', 'options.d.ts']) {
+    for (const file of [
+      'index.js',
+      'index.d.ts',
+      'cli.js',
+      'server.js',
+      'handler.js',
+      'handler.d.ts',
+      'options.d.ts',
+    ]) {
       expect(packedFiles).toContain(`dist/${file}`);
     }
     expect(packedFiles.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
-    for (const asset of ['style.css', 'listing.js', 'viewer.js', 'favicon.svg']) expect(packedFiles).toContain(`assets/${asset}`);
+    for (const asset of ['style.css', 'listing.js', 'viewer.js', 'favicon.svg'])
+      expect(packedFiles).toContain(`assets/${asset}`);
     expect(packedFiles).not.toContain('dist/.tsbuildinfo');
   });
 
   it('declares every bin it ships, and ships every bin it declares', async () => {
-    const pkg = JSON.parse(await readFile(path.join(project, 'node_modules', 'aqua-serve', 'package.json'), 'utf8')) as {
+    const pkg = JSON.parse(
+      await readFile(path.join(project, 'node_modules', 'aqua-serve', 'package.json'), 'utf8'),
+    ) as {
       bin: Record<string, string>;
     };
     for (const target of Object.values(pkg.bin)) expect(packedFiles).toContain(target.replace(/^\.\//, ''));
@@ -97,7 +118,10 @@ describe('the packed tarball', () => {
 describe('npx aqua-serve from the installed package', () => {
   it('serves a folder, prints its URL, and exits 0 on SIGTERM', async () => {
     const bin = path.join(project, 'node_modules', '.bin', 'aqua-serve');
-    const child = spawn(bin, ['site', '--port', '0', '--host', '127.0.0.1'], { cwd: project, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, ['site', '--port', '0', '--host', '127.0.0.1'], {
+      cwd: project,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal })),
     );
@@ -106,7 +130,10 @@ describe('npx aqua-serve from the installed package', () => {
     child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no URL printed within 10 s; stdout=${stdout} stderr=${stderr}`)), 10_000);
+        const timer = setTimeout(
+          () => reject(new Error(`no URL printed within 10 s; stdout=${stdout} stderr=${stderr}`)),
+          10_000,
+        );
         child.stdout.setEncoding('utf8').on('data', (s: string) => {
           stdout += s;
           const m = /Local:\s+(http:\/\/\S+)/.exec(stdout);
@@ -134,7 +161,9 @@ describe('npx aqua-serve from the installed package', () => {
     }
     const { code, signal } = await Promise.race([
       exited,
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('still running 10 s after SIGTERM')), 10_000)),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('still running 10 s after SIGTERM')), 10_000),
+      ),
     ]).finally(() => child.kill('SIGKILL'));
     expect({ code, signal, stderr }).toEqual({ code: 0, signal: null, stderr: '' });
   });
@@ -231,7 +260,10 @@ describe("import from 'aqua-serve' in the installed package", () => {
       }),
     );
     const checked = await run(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: project, timeout: 60_000 }).catch(
-      (err: { stdout?: string; stderr?: string }) => ({ stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`, failed: true }),
+      (err: { stdout?: string; stderr?: string }) => ({
+        stdout: `${err.stdout ?? ''}${err.stderr ?? ''}`,
+        failed: true,
+      }),
     );
     expect(checked.stdout).toBe('');
     expect('failed' in checked).toBe(false);

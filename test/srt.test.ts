@@ -3,8 +3,11 @@ import { decodeSubtitleBytes, srtToVtt } from '../src/view/srt.js';
 
 describe('srtToVtt', () => {
   it('converts a plain SubRip file', () => {
-    const srt = '1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nTwo\r\nlines\r\n';
-    expect(srtToVtt(srt)).toBe('WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHello\n\n00:00:03.000 --> 00:00:04.000\nTwo\nlines\n');
+    const srt =
+      '1\r\n00:00:01,000 --> 00:00:02,500\r\nHello\r\n\r\n2\r\n00:00:03,000 --> 00:00:04,000\r\nTwo\r\nlines\r\n';
+    expect(srtToVtt(srt)).toBe(
+      'WEBVTT\n\n00:00:01.000 --> 00:00:02.500\nHello\n\n00:00:03.000 --> 00:00:04.000\nTwo\nlines\n',
+    );
   });
 
   it.each([
@@ -12,14 +15,42 @@ describe('srtToVtt', () => {
     ['CR only', '1\r00:00:01,000 --> 00:00:02,000\rA\r', '00:00:01.000 --> 00:00:02.000\nA'],
     ['dot separator and short fields', '1\n0:0:1.5 --> 0:0:2.25\nA\n', '00:00:01.500 --> 00:00:02.250\nA'],
     ['long hours', '1\n100:00:01,000 --> 100:00:02,000\nA\n', '100:00:01.000 --> 100:00:02.000\nA'],
-    ['coordinates dropped', '1\n00:00:01,000 --> 00:00:02,000  X1:10 X2:20 Y1:5 Y2:9\nA\n', '00:00:01.000 --> 00:00:02.000\nA'],
-    ['no cue numbers', '00:00:01,000 --> 00:00:02,000\nA\n\n00:00:03,000 --> 00:00:04,000\nB\n', '00:00:01.000 --> 00:00:02.000\nA\n\n00:00:03.000 --> 00:00:04.000\nB'],
-    ['font tags and ASS overrides removed, i kept', '1\n00:00:01,000 --> 00:00:02,000\n{\\an8}<font color="#ff0">Hi</font> <i>there</i>\n', '00:00:01.000 --> 00:00:02.000\nHi <i>there</i>'],
-    ['arrow inside text escaped', '1\n00:00:01,000 --> 00:00:02,000\na --> b\n', '00:00:01.000 --> 00:00:02.000\na --&gt; b'],
-    ['blank line inside a cue joins it', '1\n00:00:01,000 --> 00:00:02,000\nA\n\n\nstill A\n\n2\n00:00:03,000 --> 00:00:04,000\nB\n', '00:00:01.000 --> 00:00:02.000\nA\nstill A\n\n00:00:03.000 --> 00:00:04.000\nB'],
+    [
+      'coordinates dropped',
+      '1\n00:00:01,000 --> 00:00:02,000  X1:10 X2:20 Y1:5 Y2:9\nA\n',
+      '00:00:01.000 --> 00:00:02.000\nA',
+    ],
+    [
+      'no cue numbers',
+      '00:00:01,000 --> 00:00:02,000\nA\n\n00:00:03,000 --> 00:00:04,000\nB\n',
+      '00:00:01.000 --> 00:00:02.000\nA\n\n00:00:03.000 --> 00:00:04.000\nB',
+    ],
+    [
+      'font tags and ASS overrides removed, i kept',
+      '1\n00:00:01,000 --> 00:00:02,000\n{\\an8}<font color="#ff0">Hi</font> <i>there</i>\n',
+      '00:00:01.000 --> 00:00:02.000\nHi <i>there</i>',
+    ],
+    [
+      'arrow inside text escaped',
+      '1\n00:00:01,000 --> 00:00:02,000\na --> b\n',
+      '00:00:01.000 --> 00:00:02.000\na --&gt; b',
+    ],
+    [
+      'blank line inside a cue joins it',
+      '1\n00:00:01,000 --> 00:00:02,000\nA\n\n\nstill A\n\n2\n00:00:03,000 --> 00:00:04,000\nB\n',
+      '00:00:01.000 --> 00:00:02.000\nA\nstill A\n\n00:00:03.000 --> 00:00:04.000\nB',
+    ],
     ['a number as cue text stays text', '1\n00:00:01,000 --> 00:00:02,000\n42\n', '00:00:01.000 --> 00:00:02.000\n42'],
-    ['garbage before the first cue ignored', 'junk\n1\n00:00:01,000 --> 00:00:02,000\nA\n', '00:00:01.000 --> 00:00:02.000\nA'],
-    ['empty cue dropped', '1\n00:00:01,000 --> 00:00:02,000\n\n2\n00:00:03,000 --> 00:00:04,000\nB\n', '00:00:03.000 --> 00:00:04.000\nB'],
+    [
+      'garbage before the first cue ignored',
+      'junk\n1\n00:00:01,000 --> 00:00:02,000\nA\n',
+      '00:00:01.000 --> 00:00:02.000\nA',
+    ],
+    [
+      'empty cue dropped',
+      '1\n00:00:01,000 --> 00:00:02,000\n\n2\n00:00:03,000 --> 00:00:04,000\nB\n',
+      '00:00:03.000 --> 00:00:04.000\nB',
+    ],
   ])('%s', (_label, srt, cues) => {
     expect(srtToVtt(srt)).toBe(`WEBVTT\n\n${cues}\n`);
   });

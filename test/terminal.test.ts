@@ -43,7 +43,10 @@ describe('openBrowser', () => {
   it('uses the platform opener', () => {
     expect(openCommand('http://h/', 'linux')).toEqual({ command: 'xdg-open', args: ['http://h/'] });
     expect(openCommand('http://h/', 'darwin')).toEqual({ command: 'open', args: ['http://h/'] });
-    expect(openCommand('http://h/?a&b', 'win32')).toEqual({ command: 'cmd', args: ['/c', 'start', '""', 'http://h/?a^&b'] });
+    expect(openCommand('http://h/?a&b', 'win32')).toEqual({
+      command: 'cmd',
+      args: ['/c', 'start', '""', 'http://h/?a^&b'],
+    });
   });
 
   it('spawns detached, unrefs, and ignores errors (async or thrown)', () => {
@@ -88,4 +91,3 @@ describe('openBrowser', () => {
     expect(unhandled).toEqual([]);
   });
 });
-

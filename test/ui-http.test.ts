@@ -61,7 +61,7 @@ describe('assets under /.aqua/', () => {
     }
   });
 
-  it('answers 404 for unknown or stale asset names, never the user\'s own .aqua folder', async () => {
+  it("answers 404 for unknown or stale asset names, never the user's own .aqua folder", async () => {
     expect((await request(srv.port, '/.aqua/style.css')).status).toBe(404);
     expect((await request(srv.port, '/.aqua/style.000000000000.css')).status).toBe(404);
     expect((await request(srv.port, '/.aqua/')).status).toBe(404);
@@ -142,7 +142,7 @@ describe('pages', () => {
     expect(head.body.length).toBe(0);
   });
 
-  it('a symlinked file\'s viewer steps through the folder the URL names', async () => {
+  it("a symlinked file's viewer steps through the folder the URL names", async () => {
     const html = (await request(srv.port, '/linked.mp4?view')).body.toString();
     expect(html).toContain('src="/linked.mp4"');
     expect(html).not.toContain('a%20film.en.vtt');

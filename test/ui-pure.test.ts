@@ -33,7 +33,12 @@ const HOSTILE = [
 
 /** Undo the HTML attribute escaping, then the percent-encoding: what a browser does to an href. */
 function hrefToPath(attr: string): string {
-  const unescaped = attr.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescaped = attr
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   return unescaped.split('/').map(decodeURIComponent).join('/');
 }
 
@@ -42,7 +47,9 @@ const dir = (name: string, mtimeMs = 1_700_000_000_000): Entry => ({ name, type:
 
 describe('escapeHtml', () => {
   it('escapes the five characters that matter in text and quoted attributes', () => {
-    expect(escapeHtml(`<a href="x" onclick='y'>&amp;</a>`)).toBe('&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;');
+    expect(escapeHtml(`<a href="x" onclick='y'>&amp;</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;amp;&lt;/a&gt;',
+    );
   });
   it('never leaves a raw < > " \' in its output', () => {
     fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => !/[<>"']/.test(escapeHtml(s))));
@@ -76,17 +83,59 @@ describe('encodeSegment / hrefOf', () => {
 });
 
 describe('sort', () => {
-  const entries = [file('file10.txt', 5, 3), file('file2.txt', 50, 1), dir('zeta', 9), file('File1.txt', 5, 2), dir('Alpha', 1), file('b.bin', 500, 4)];
+  const entries = [
+    file('file10.txt', 5, 3),
+    file('file2.txt', 50, 1),
+    dir('zeta', 9),
+    file('File1.txt', 5, 2),
+    dir('Alpha', 1),
+    file('b.bin', 500, 4),
+  ];
   const names = (list: Entry[]): string[] => list.map((e) => e.name);
 
   it('puts folders first and names in natural order', () => {
-    expect(names(sortEntries(entries, { sort: 'name', order: 'asc' }))).toEqual(['Alpha', 'zeta', 'b.bin', 'File1.txt', 'file2.txt', 'file10.txt']);
-    expect(names(sortEntries(entries, { sort: 'name', order: 'desc' }))).toEqual(['zeta', 'Alpha', 'file10.txt', 'file2.txt', 'File1.txt', 'b.bin']);
+    expect(names(sortEntries(entries, { sort: 'name', order: 'asc' }))).toEqual([
+      'Alpha',
+      'zeta',
+      'b.bin',
+      'File1.txt',
+      'file2.txt',
+      'file10.txt',
+    ]);
+    expect(names(sortEntries(entries, { sort: 'name', order: 'desc' }))).toEqual([
+      'zeta',
+      'Alpha',
+      'file10.txt',
+      'file2.txt',
+      'File1.txt',
+      'b.bin',
+    ]);
   });
   it('sorts by size (ties by name, folders A→Z) and by date', () => {
-    expect(names(sortEntries(entries, { sort: 'size', order: 'desc' }))).toEqual(['Alpha', 'zeta', 'b.bin', 'file2.txt', 'File1.txt', 'file10.txt']);
-    expect(names(sortEntries(entries, { sort: 'size', order: 'asc' }))).toEqual(['Alpha', 'zeta', 'File1.txt', 'file10.txt', 'file2.txt', 'b.bin']);
-    expect(names(sortEntries(entries, { sort: 'date', order: 'desc' }))).toEqual(['zeta', 'Alpha', 'b.bin', 'file10.txt', 'File1.txt', 'file2.txt']);
+    expect(names(sortEntries(entries, { sort: 'size', order: 'desc' }))).toEqual([
+      'Alpha',
+      'zeta',
+      'b.bin',
+      'file2.txt',
+      'File1.txt',
+      'file10.txt',
+    ]);
+    expect(names(sortEntries(entries, { sort: 'size', order: 'asc' }))).toEqual([
+      'Alpha',
+      'zeta',
+      'File1.txt',
+      'file10.txt',
+      'file2.txt',
+      'b.bin',
+    ]);
+    expect(names(sortEntries(entries, { sort: 'date', order: 'desc' }))).toEqual([
+      'zeta',
+      'Alpha',
+      'b.bin',
+      'file10.txt',
+      'File1.txt',
+      'file2.txt',
+    ]);
   });
   it('does not modify its input and is a total order', () => {
     const copy = [...entries];
@@ -175,7 +224,14 @@ describe('renderListingHtml', () => {
   });
 
   it('links viewable kinds to ?view, others to the raw file, and offers ?download for files only', () => {
-    const html = renderListingHtml({ base: '/m', path: '/', entries: [dir('d'), file('a.mp4'), file('b.zip'), file('c.png'), file('d.txt'), file('e.HTML')] }, view);
+    const html = renderListingHtml(
+      {
+        base: '/m',
+        path: '/',
+        entries: [dir('d'), file('a.mp4'), file('b.zip'), file('c.png'), file('d.txt'), file('e.HTML')],
+      },
+      view,
+    );
     expect(html).toContain('<a class="entry" href="/m/e.HTML">');
     expect(html).toContain('href="/m/a.mp4?view"');
     expect(html).toContain('href="/m/c.png?view"');
@@ -189,11 +245,26 @@ describe('renderListingHtml', () => {
 
   it('has an icon per kind, sort links, totals, and no inline script or style', () => {
     const html = renderListingHtml(
-      { base: '', path: '/x/', entries: [dir('f'), file('a.mp4', 1000), file('b.mp3', 24), file('c.png'), file('d.md'), file('e.7z'), file('g.bin')] },
+      {
+        base: '',
+        path: '/x/',
+        entries: [
+          dir('f'),
+          file('a.mp4', 1000),
+          file('b.mp3', 24),
+          file('c.png'),
+          file('d.md'),
+          file('e.7z'),
+          file('g.bin'),
+        ],
+      },
       { ...view, sort: 'size', order: 'desc' },
     );
-    for (const kind of ['folder', 'video', 'audio', 'image', 'text', 'archive', 'other', 'up']) expect(html).toContain(`k-${kind}`);
-    expect(html).toContain('<th scope="col" class="col-size" aria-sort="descending"><a href="?sort=size&amp;order=asc"');
+    for (const kind of ['folder', 'video', 'audio', 'image', 'text', 'archive', 'other', 'up'])
+      expect(html).toContain(`k-${kind}`);
+    expect(html).toContain(
+      '<th scope="col" class="col-size" aria-sort="descending"><a href="?sort=size&amp;order=asc"',
+    );
     expect(html).toContain('href="?sort=name&amp;order=asc"');
     expect(html).toContain('href="?sort=date&amp;order=desc"');
     expect(html).toContain('1 folder, 6 files, 1 KiB');
@@ -204,7 +275,15 @@ describe('renderListingHtml', () => {
 });
 
 describe('viewer pages', () => {
-  const base = { base: '', folder: '/v <1>/', size: 1000, mtimeMs: 1_700_000_000_000, contentType: 'video/mp4', prev: null, next: 'b "2".mp4' };
+  const base = {
+    base: '',
+    folder: '/v <1>/',
+    size: 1000,
+    mtimeMs: 1_700_000_000_000,
+    contentType: 'video/mp4',
+    prev: null,
+    next: 'b "2".mp4',
+  };
 
   it('player: raw src, tracks with languages, srt converted, prev/next, no inline code', () => {
     const html = renderPlayerHtml({
@@ -215,7 +294,9 @@ describe('viewer pages', () => {
       subtitles: findSubtitles('a&b.mp4', ['a&b.en.vtt', 'a&b.srt', 'a&b.de.srt', 'other.vtt']),
     });
     expect(html).toContain('<video id="media" controls preload="metadata" playsinline src="/v%20%3C1%3E/a%26b.mp4">');
-    expect(html).toContain('<track kind="subtitles" src="/v%20%3C1%3E/a%26b.srt?format=vtt" label="Subtitles" default>');
+    expect(html).toContain(
+      '<track kind="subtitles" src="/v%20%3C1%3E/a%26b.srt?format=vtt" label="Subtitles" default>',
+    );
     expect(html).toContain('<track kind="subtitles" src="/v%20%3C1%3E/a%26b.en.vtt" srclang="en" label="English">');
     expect(html).toContain('srclang="de" label="German"');
     expect(html).toContain('rel="next" href="/v%20%3C1%3E/b%20%222%22.mp4?view"');
@@ -225,14 +306,28 @@ describe('viewer pages', () => {
   });
 
   it('player: an unplayable format gets a note and a download, not a <video>', () => {
-    const html = renderPlayerHtml({ ...base, name: 'old.avi', contentType: 'video/x-msvideo', kind: 'video', playability: 'no', subtitles: [] });
+    const html = renderPlayerHtml({
+      ...base,
+      name: 'old.avi',
+      contentType: 'video/x-msvideo',
+      kind: 'video',
+      playability: 'no',
+      subtitles: [],
+    });
     expect(html).not.toContain('<video');
     expect(html).toContain('cannot play this video');
     expect(html).toContain('href="/v%20%3C1%3E/old.avi?download"');
   });
 
   it('player: a maybe-playable format gets the player and a hidden note', () => {
-    const html = renderPlayerHtml({ ...base, name: 'x.mkv', contentType: 'video/x-matroska', kind: 'video', playability: 'maybe', subtitles: [] });
+    const html = renderPlayerHtml({
+      ...base,
+      name: 'x.mkv',
+      contentType: 'video/x-matroska',
+      kind: 'video',
+      playability: 'maybe',
+      subtitles: [],
+    });
     expect(html).toContain('<video');
     expect(html).toContain('hidden data-media-error');
   });
@@ -241,10 +336,18 @@ describe('viewer pages', () => {
     const img = renderImageHtml({ ...base, name: '"><img src=x>.png', contentType: 'image/png', index: 1, count: 3 });
     expect(img).toContain('alt="&quot;&gt;&lt;img src=x&gt;.png"');
     expect(img).toContain('2 / 3');
-    const txt = renderTextHtml({ ...base, name: 'n.txt', contentType: 'text/plain', text: '</pre><script>x</script>', truncated: true });
+    const txt = renderTextHtml({
+      ...base,
+      name: 'n.txt',
+      contentType: 'text/plain',
+      text: '</pre><script>x</script>',
+      truncated: true,
+    });
     expect(txt).toContain('&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;');
     expect(txt).toContain('Showing the first 1 MiB');
-    expect(renderTextHtml({ ...base, name: 'n.txt', contentType: 'text/plain', text: null, truncated: false })).toContain('does not look like text');
+    expect(
+      renderTextHtml({ ...base, name: 'n.txt', contentType: 'text/plain', text: null, truncated: false }),
+    ).toContain('does not look like text');
     expect(looksBinary(new Uint8Array([65, 0, 66]))).toBe(true);
     expect(looksBinary(new TextEncoder().encode('plain'))).toBe(false);
   });
@@ -258,7 +361,16 @@ describe('siblings', () => {
     expect(neighbours(['a'], 'z')).toEqual({ prev: null, next: null, index: -1, count: 1 });
   });
   it('finds subtitles by base name with language tags', () => {
-    const subs = findSubtitles('film.mp4', ['film.mp4', 'film.pt-BR.srt', 'film.vtt', 'film.en.forced.vtt', 'film2.vtt', 'Film.vtt', 'film.txt', 'film.sdh-x.vtt']);
+    const subs = findSubtitles('film.mp4', [
+      'film.mp4',
+      'film.pt-BR.srt',
+      'film.vtt',
+      'film.en.forced.vtt',
+      'film2.vtt',
+      'Film.vtt',
+      'film.txt',
+      'film.sdh-x.vtt',
+    ]);
     expect(subs.map((s) => [s.name, s.lang, s.label, s.convert])).toEqual([
       ['film.vtt', null, 'Subtitles', false],
       ['film.pt-BR.srt', 'pt-BR', 'Brazilian Portuguese', true],

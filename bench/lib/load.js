@@ -54,7 +54,8 @@ export async function runWrk({ url, conc, durationS, timeoutS, threads = 2 }) {
   ];
   const r = await runBounded({ cmd: 'wrk', args, timeoutMs: (durationS + timeoutS + 15) * 1000, label: 'wrk' });
   const line = /^WRK_JSON (.*)$/m.exec(r.stdout);
-  if (!line) throw new Error(`wrk gave no result (exit ${r.code}, killed ${r.killed}): ${r.stderr.trim() || r.stdout.trim()}`);
+  if (!line)
+    throw new Error(`wrk gave no result (exit ${r.code}, killed ${r.killed}): ${r.stderr.trim() || r.stdout.trim()}`);
   const j = JSON.parse(line[1]);
   const durationSec = j.duration_us / 1e6;
   const errors = { connect: j.connect, read: j.read, write: j.write, timeout: j.timeout, non2xx: j.status };
@@ -115,7 +116,16 @@ export async function runSiege({ url, conc, siegeTime, tmpDir, big }) {
   // Siege's stock defaults, except the concurrency limit (255) and the console noise.
   writeFileSync(
     rc,
-    ['limit = 1000', 'verbose = false', 'color = off', 'quiet = false', 'json_output = true', 'show-logfile = false', 'logging = false', ''].join('\n'),
+    [
+      'limit = 1000',
+      'verbose = false',
+      'color = off',
+      'quiet = false',
+      'json_output = true',
+      'show-logfile = false',
+      'logging = false',
+      '',
+    ].join('\n'),
   );
   const seconds = Number(/^(\d+)S$/i.exec(siegeTime)?.[1] ?? NaN);
   if (!Number.isFinite(seconds)) throw new Error(`siege time must look like 10S, got ${siegeTime}`);
@@ -134,7 +144,9 @@ export async function runSiege({ url, conc, siegeTime, tmpDir, big }) {
   const start = text.lastIndexOf('{');
   const end = text.indexOf('}', start);
   if (start < 0 || end < 0) {
-    throw new Error(`siege gave no JSON summary (exit ${r.code ?? r.signal}${r.killed ? ', killed by the harness' : ''}): ${text.trim().slice(-300)}`);
+    throw new Error(
+      `siege gave no JSON summary (exit ${r.code ?? r.signal}${r.killed ? ', killed by the harness' : ''}): ${text.trim().slice(-300)}`,
+    );
   }
   const j = JSON.parse(text.slice(start, end + 1));
   const errors = emptyErrors();

@@ -102,11 +102,14 @@ export async function waitForPort(proc, port, timeoutMs = 15000) {
     exited = r;
   });
   while (Date.now() < deadline) {
-    if (exited) throw new Error(`${proc.label} exited before listening (${JSON.stringify(exited)}): ${proc.output.text.trim()}`);
+    if (exited)
+      throw new Error(`${proc.label} exited before listening (${JSON.stringify(exited)}): ${proc.output.text.trim()}`);
     if (await canConnect(port, 500)) return;
     await sleep(50);
   }
-  throw new Error(`${proc.label} did not accept on 127.0.0.1:${port} within ${timeoutMs} ms: ${proc.output.text.trim()}`);
+  throw new Error(
+    `${proc.label} did not accept on 127.0.0.1:${port} within ${timeoutMs} ms: ${proc.output.text.trim()}`,
+  );
 }
 
 /** Run a command to completion with a hard time bound; resolves with its output and status. */

@@ -92,7 +92,14 @@ function largestRun(server) {
 /** Rows of the summary table (shared by stdout and markdown). */
 function summaryRows(results) {
   const base = baselineOf(results);
-  const header = ['server', ...cells(results).map((c) => `${c.size.label} c${c.conc}`), 'peak RSS (largest run)', 'fds idle → max after', 'fds left by runs', 'fds left by resets'];
+  const header = [
+    'server',
+    ...cells(results).map((c) => `${c.size.label} c${c.conc}`),
+    'peak RSS (largest run)',
+    'fds idle → max after',
+    'fds left by runs',
+    'fds left by resets',
+  ];
   const rows = [];
   for (const s of results.servers) {
     if (s.status !== 'ok') {
@@ -128,7 +135,11 @@ function pad(text, width) {
 export function textTable(results) {
   const { header, rows } = summaryRows(results);
   const widths = header.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
-  const line = (cols) => cols.map((c, i) => pad(c ?? '', widths[i])).join('  ').trimEnd();
+  const line = (cols) =>
+    cols
+      .map((c, i) => pad(c ?? '', widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -162,7 +173,11 @@ export function checkTargets(results) {
   }
   const big = aqua.runs.find((r) => r.sizeBytes >= 1024 * 1024 && r.conc >= 1000 && !r.error);
   if (big) {
-    out.push({ target: `peak RSS ≤ 150 MiB during ${big.size} c${big.conc}`, value: fmtMiB(big.peakRss), met: big.peakRss <= 150 * 1048576 });
+    out.push({
+      target: `peak RSS ≤ 150 MiB during ${big.size} c${big.conc}`,
+      value: fmtMiB(big.peakRss),
+      met: big.peakRss <= 150 * 1048576,
+    });
   }
   const all = [
     ...aqua.runs.map((r) => ({ what: `${r.size} c${r.conc}`, left: runLeftOpen(r) })),
@@ -197,7 +212,20 @@ function detailRows(results) {
     for (const r of s.runs) {
       if (r.error) {
         const f = r.fds;
-        rows.push([s.label, r.size, String(r.conc), `failed: ${r.error}`, '', '', '', '', '', fmtMiB(r.peakRss), `${f.before} / ${f.after} / ${f.later} (${(f.laterMs / 1000).toFixed(1)} s)`, '']);
+        rows.push([
+          s.label,
+          r.size,
+          String(r.conc),
+          `failed: ${r.error}`,
+          '',
+          '',
+          '',
+          '',
+          '',
+          fmtMiB(r.peakRss),
+          `${f.before} / ${f.after} / ${f.later} (${(f.laterMs / 1000).toFixed(1)} s)`,
+          '',
+        ]);
         continue;
       }
       const e = r.errors;
@@ -230,12 +258,18 @@ export function markdown(results) {
   lines.push(`- Date: ${results.date}`);
   lines.push(`- Machine: ${m.cores} cores (${m.cpuModel}), ${(m.memTotal / 1073741824).toFixed(1)} GiB RAM, ${m.os}`);
   lines.push(`- Node ${m.node}; aqua-serve ${results.aquaCommit ?? ''}`.trimEnd());
-  lines.push(`- Tools: ${Object.entries(results.tools).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  lines.push(
+    `- Tools: ${Object.entries(results.tools)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   lines.push(`- Load: ${results.loadDescription}`);
   lines.push(`- Descriptor limit (ulimit -n): ${results.nofile}`);
   lines.push('');
   lines.push('Every server ran alone on 127.0.0.1, one after another, with the load generator on the same cores.');
-  lines.push(`Ratios are to ${BASELINE} (single process) from this same invocation: requests/s for 13 B and 13 KiB, throughput for 13 MiB.`);
+  lines.push(
+    `Ratios are to ${BASELINE} (single process) from this same invocation: requests/s for 13 B and 13 KiB, throughput for 13 MiB.`,
+  );
   lines.push('');
   lines.push('![benchmark chart](latest.svg)');
   lines.push('');
@@ -246,14 +280,32 @@ export function markdown(results) {
   if (targets.length > 0) {
     lines.push('## Targets (issue 6, against sirv-cli)');
     lines.push('');
-    lines.push(mdTable(['target', 'measured', 'met'], targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'no'])));
+    lines.push(
+      mdTable(
+        ['target', 'measured', 'met'],
+        targets.map((t) => [t.target, t.value, t.met ? 'yes' : 'no']),
+      ),
+    );
     lines.push('');
   }
   lines.push('## Every run');
   lines.push('');
   lines.push(
     mdTable(
-      ['server', 'size', 'clients', 'req/s', 'throughput', results.tool === 'siege' ? 'mean' : 'p50', results.tool === 'siege' ? 'longest' : 'p99', 'errors c/r/w/t/non-2xx', 'availability', 'peak RSS', 'fds before / after / later', 'range over rounds'],
+      [
+        'server',
+        'size',
+        'clients',
+        'req/s',
+        'throughput',
+        results.tool === 'siege' ? 'mean' : 'p50',
+        results.tool === 'siege' ? 'longest' : 'p99',
+        'errors c/r/w/t/non-2xx',
+        'availability',
+        'peak RSS',
+        'fds before / after / later',
+        'range over rounds',
+      ],
       detailRows(results),
     ),
   );
@@ -273,7 +325,14 @@ export function markdown(results) {
         storms.map((s) => {
           const r = s.resets;
           const o = r.outcomes;
-          return [s.label, `${o.aborted} / ${o.timeout} / ${o.error} / ${o.ended}`, String(r.fds.before), String(r.fds.after), `${r.fds.later} (${(r.fds.laterMs / 1000).toFixed(1)} s)`, String(leftOpen(r.fds))];
+          return [
+            s.label,
+            `${o.aborted} / ${o.timeout} / ${o.error} / ${o.ended}`,
+            String(r.fds.before),
+            String(r.fds.after),
+            `${r.fds.later} (${(r.fds.laterMs / 1000).toFixed(1)} s)`,
+            String(leftOpen(r.fds)),
+          ];
         }),
       ),
     );
@@ -317,18 +376,25 @@ export function svg(results) {
   const width = left + sizes.length * (panelW + gap);
   const height = top + panelH + 60 + legendH;
   const out = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`,
+  );
   out.push(`<rect width="100%" height="100%" fill="#ffffff"/>`);
-  out.push(`<text x="${left}" y="24" font-size="15" font-weight="600">aqua-serve benchmark (${escXml(results.mode)}, ${escXml(results.tool)}): ${escXml(results.date.slice(0, 10))}</text>`);
-  out.push(`<text x="${left}" y="42" fill="#555">${escXml(`${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node}. Higher is better; labels are ratios to aqua-serve.`)}</text>`);
+  out.push(
+    `<text x="${left}" y="24" font-size="15" font-weight="600">aqua-serve benchmark (${escXml(results.mode)}, ${escXml(results.tool)}): ${escXml(results.date.slice(0, 10))}</text>`,
+  );
+  out.push(
+    `<text x="${left}" y="42" fill="#555">${escXml(`${results.machine.cores} cores, ${results.machine.cpuModel}, Node ${results.machine.node}. Higher is better; labels are ratios to aqua-serve.`)}</text>`,
+  );
   sizes.forEach((size, pi) => {
     const x0 = left + pi * (panelW + gap);
     const big = size.bytes >= 1024 * 1024;
     const values = [];
-    for (const s of servers) for (const conc of concs) {
-      const run = findRun(s, { size, conc });
-      if (run) values.push(headline(run));
-    }
+    for (const s of servers)
+      for (const conc of concs) {
+        const run = findRun(s, { size, conc });
+        if (run) values.push(headline(run));
+      }
     const max = niceMax(Math.max(0, ...values) * 1.15);
     const unit = big ? 'throughput (GB/s)' : 'requests/s';
     out.push(`<text x="${x0}" y="${top - 10}" font-size="13" font-weight="600">${escXml(size.label)}: ${unit}</text>`);
@@ -353,14 +419,20 @@ export function svg(results) {
         const x = gx + si * barW;
         const y = top + panelH - h;
         const title = `${s.label}, ${size.label}, ${conc} clients: ${fmtValue(run)}`;
-        out.push(`<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${escXml(title)}</title></rect>`);
+        out.push(
+          `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[si % COLORS.length]}"><title>${escXml(title)}</title></rect>`,
+        );
         if (base) {
           const r = v / headline(base);
           const label = r >= 10 ? r.toFixed(1) : r.toFixed(2);
-          out.push(`<text x="${(x + (barW - 2) / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="8.5" fill="#333">${label}</text>`);
+          out.push(
+            `<text x="${(x + (barW - 2) / 2).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-size="8.5" fill="#333">${label}</text>`,
+          );
         }
       });
-      out.push(`<text x="${(x0 + gi * groupW + groupW / 2).toFixed(1)}" y="${top + panelH + 16}" text-anchor="middle" fill="#333">${conc} clients</text>`);
+      out.push(
+        `<text x="${(x0 + gi * groupW + groupW / 2).toFixed(1)}" y="${top + panelH + 16}" text-anchor="middle" fill="#333">${conc} clients</text>`,
+      );
     });
     out.push(`<line x1="${x0}" y1="${top + panelH}" x2="${x0 + panelW}" y2="${top + panelH}" stroke="#999"/>`);
   });

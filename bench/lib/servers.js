@@ -123,7 +123,9 @@ export const SERVERS = [
     id: 'aqua-serve',
     label: 'aqua-serve',
     detect: (ctx) =>
-      existsSync(ctx.aquaBin) ? { ok: true, version: aquaVersion(ctx) } : { ok: false, note: `${ctx.aquaBin} not found` },
+      existsSync(ctx.aquaBin)
+        ? { ok: true, version: aquaVersion(ctx) }
+        : { ok: false, note: `${ctx.aquaBin} not found` },
     command: (ctx, port) => ({
       cmd: process.execPath,
       args: [ctx.aquaBin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
@@ -164,7 +166,14 @@ export const SERVERS = [
     '-c-1',
   ]),
   // sirv-cli in production mode (its startup file index), quiet.
-  nodePeer('sirv-cli', 'sirv-cli', 'sirv', (ctx, port) => [ctx.filesDir, '--host', '127.0.0.1', '--port', String(port), '--quiet']),
+  nodePeer('sirv-cli', 'sirv-cli', 'sirv', (ctx, port) => [
+    ctx.filesDir,
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--quiet',
+  ]),
   {
     id: 'nginx',
     label: 'nginx (1 worker, sendfile)',
@@ -186,7 +195,12 @@ export const SERVERS = [
     detect: () => {
       const py = realPython();
       if (!py) return { ok: false, note: 'python3 is not installed' };
-      return { ok: true, version: quiet(py, ['--version'])?.trim().replace(/^Python /, '') };
+      return {
+        ok: true,
+        version: quiet(py, ['--version'])
+          ?.trim()
+          .replace(/^Python /, ''),
+      };
     },
     command: (ctx, port) => ({
       cmd: realPython(),

@@ -35,7 +35,10 @@ export class FileChangedError extends Error {
 export class BlockCache {
   readonly blockSize: number;
   readonly maxBytes: number;
-  /** Insertion order is the eviction order; `used` gives a block a second chance (CLOCK), so a hit costs a flag, not a Map re-insert. */
+  /**
+   * Insertion order is the eviction order; `used` gives a block a second chance (CLOCK), so a hit costs a flag, not a
+   * Map re-insert.
+   */
   private readonly blocks = new Map<string, { block: Buffer; used: boolean }>();
   private readonly loading = new Map<string, Promise<Buffer>>();
   private bytes = 0;

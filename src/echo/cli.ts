@@ -3,7 +3,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { packageVersion, parseWholeNumber } from '../args.js';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, LOG_LEVELS, type LogFormat } from '../log.js';
-import { createEchoServer, formatHostPort, DEFAULT_ECHO_PORT, DEFAULT_IDLE_TIMEOUT_SECONDS, DEFAULT_MAX_LINE } from './server.js';
+import {
+  createEchoServer,
+  formatHostPort,
+  DEFAULT_ECHO_PORT,
+  DEFAULT_IDLE_TIMEOUT_SECONDS,
+  DEFAULT_MAX_LINE,
+} from './server.js';
 
 /** What the command line asked for, validated; frozen. */
 export interface EchoConfig {
@@ -38,10 +44,22 @@ function program(): Command {
     .description('A line-echo TCP server: every line a client sends comes straight back, byte for byte.')
     .option('-p, --port <n>', 'TCP port to listen on; 0 takes a free one', String(DEFAULT_ECHO_PORT))
     .option('-H, --host <addr>', 'interface to listen on (default: all interfaces)')
-    .option('--idle-timeout <seconds>', 'close a connection after this long without traffic (fractions allowed)', String(DEFAULT_IDLE_TIMEOUT_SECONDS))
-    .option('--max-line <bytes>', 'longest line accepted; a longer one gets an error line and its connection is closed', String(DEFAULT_MAX_LINE))
+    .option(
+      '--idle-timeout <seconds>',
+      'close a connection after this long without traffic (fractions allowed)',
+      String(DEFAULT_IDLE_TIMEOUT_SECONDS),
+    )
+    .option(
+      '--max-line <bytes>',
+      'longest line accepted; a longer one gets an error line and its connection is closed',
+      String(DEFAULT_MAX_LINE),
+    )
     .addOption(new Option('--log-level <level>', 'least severe log line to print').choices(LOG_LEVELS).default('info'))
-    .addOption(new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(LOG_FORMATS))
+    .addOption(
+      new Option('--log-format <format>', 'log format (default: pretty on a terminal, json otherwise)').choices(
+        LOG_FORMATS,
+      ),
+    )
     .option('-q, --quiet', 'log nothing and print no banner (same as --log-level silent)')
     .version(packageVersion(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
@@ -49,7 +67,10 @@ function program(): Command {
     .configureOutput({ outputError: () => {} });
 }
 
-/** Parses and validates the user's arguments (`process.argv.slice(2)`); throws {@link CommanderError} or {@link UsageError}. */
+/**
+ * Parses and validates the user's arguments (`process.argv.slice(2)`); throws {@link CommanderError} or {@link
+ * UsageError}.
+ */
 export function parseArgs(argv: readonly string[]): EchoConfig {
   return loadConfig(program().parse(argv, { from: 'user' }).opts<RawOptions>());
 }
@@ -79,7 +100,6 @@ export function loadConfig(raw: RawOptions): EchoConfig {
   });
 }
 
-
 /**
  * Runs `aqua-echo` until SIGINT or SIGTERM, then closes every connection and returns, leaving the
  * exit code at 0. Bad input sets exit code 2, a port that cannot be bound exit code 1; each says why in one line.
@@ -102,11 +122,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     address = await echo.listen();
   } catch (err) {
     const code = err instanceof Error && 'code' in err ? String(err.code) : 'error';
-    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs more privileges' : `cannot be used (${code})`;
+    const why =
+      code === 'EADDRINUSE'
+        ? 'is already in use'
+        : code === 'EACCES'
+          ? 'needs more privileges'
+          : `cannot be used (${code})`;
     fail(`port ${config.port} on ${config.host ?? 'all interfaces'} ${why}`, 1);
     return;
   }
-  if (config.logLevel !== 'silent') process.stdout.write(`aqua-echo listening on ${formatHostPort(address.address, address.port)}\n`);
+  if (config.logLevel !== 'silent')
+    process.stdout.write(`aqua-echo listening on ${formatHostPort(address.address, address.port)}\n`);
 
   const signal = await nextSignal(['SIGINT', 'SIGTERM']);
   logger.info({ signal }, 'shutting down');
@@ -118,7 +144,10 @@ function fail(message: string, exitCode: number): void {
   process.exitCode = exitCode;
 }
 
-/** Resolves with the first of `signals` to arrive; the handlers are then removed, so a second signal acts as usual (exits at once). */
+/**
+ * Resolves with the first of `signals` to arrive; the handlers are then removed, so a second signal acts as usual
+ * (exits at once).
+ */
 function nextSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -128,4 +157,3 @@ function nextSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals>
     for (const name of signals) process.on(name, onSignal);
   });
 }
-

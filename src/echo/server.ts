@@ -13,7 +13,10 @@ export interface EchoServerOptions {
   port?: number;
   /** Seconds without traffic after which a connection is closed (default 10; fractions allowed). */
   idleTimeout?: number;
-  /** Longest line in bytes, its newline not counted (default 65536). A longer line gets one error line back and its connection is closed. */
+  /**
+   * Longest line in bytes, its newline not counted (default 65536). A longer line gets one error line back and its
+   * connection is closed.
+   */
   maxLine?: number;
   /** One line per connection when it ends (default: silent). */
   logger?: Logger;
@@ -44,9 +47,11 @@ export const DEFAULT_MAX_LINE = 64 * 1024;
 
 export function resolveEchoServerOptions(options: EchoServerOptions = {}): ResolvedEchoServerOptions {
   const port = options.port ?? DEFAULT_ECHO_PORT;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError('port must be an integer from 0 to 65535');
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError('port must be an integer from 0 to 65535');
   const idleTimeout = options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_SECONDS;
-  if (!Number.isFinite(idleTimeout) || idleTimeout <= 0) throw new RangeError('idleTimeout must be a positive number of seconds');
+  if (!Number.isFinite(idleTimeout) || idleTimeout <= 0)
+    throw new RangeError('idleTimeout must be a positive number of seconds');
   const maxLine = options.maxLine ?? DEFAULT_MAX_LINE;
   if (!Number.isSafeInteger(maxLine) || maxLine < 1) throw new RangeError('maxLine must be a positive integer');
   return Object.freeze({
@@ -131,7 +136,11 @@ async function echoConnection(socket: net.Socket, config: ResolvedEchoServerOpti
  * Writes back each line as soon as its newline arrives, until the peer closes its side or sends a
  * line that is too long; errors of the socket (reset, idle timeout, server closing) are thrown.
  */
-async function echoLines(socket: net.Socket, maxLine: number, echoed: { lines: number; bytes: number }): Promise<ConnectionEnd> {
+async function echoLines(
+  socket: net.Socket,
+  maxLine: number,
+  echoed: { lines: number; bytes: number },
+): Promise<ConnectionEnd> {
   try {
     // destroyOnReturn: false keeps the socket open when the loop ends, so we can still answer and close politely.
     for await (const line of splitLines(socket.iterator({ destroyOnReturn: false }), maxLine)) {
@@ -180,7 +189,9 @@ const LOST_CONNECTION: ReadonlyMap<string, string> = new Map([
   ['ABORT_ERR', 'connection lost'],
 ]);
 
-/** How to log a connection that ended with an error: known causes are one plain line, anything else carries the error. */
+/**
+ * How to log a connection that ended with an error: known causes are one plain line, anything else carries the error.
+ */
 function describeError(err: unknown): ConnectionEnd {
   if (err instanceof IdleTimeoutError) return { level: 'info', message: 'timeout', detail: {} };
   if (err instanceof ServerClosingError) return { level: 'info', message: 'server closing', detail: {} };

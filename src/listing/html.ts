@@ -35,7 +35,9 @@ function headerCell(column: (typeof COLUMNS)[number], view: ListingView): string
 
 /** Row icons, built once: a listing of thousands of rows repeats them (see the 10,000-entry test). */
 const KIND_ICONS: Readonly<Record<Kind, string>> = Object.freeze(
-  Object.fromEntries(KINDS.map((kind) => [kind, `<svg class="icon k-${kind}" aria-hidden="true"><use href="#i-${kind}"/></svg>`])) as Record<Kind, string>,
+  Object.fromEntries(
+    KINDS.map((kind) => [kind, `<svg class="icon k-${kind}" aria-hidden="true"><use href="#i-${kind}"/></svg>`]),
+  ) as Record<Kind, string>,
 );
 const DOWNLOAD_ICON = '<svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>';
 
@@ -50,7 +52,9 @@ function entryRow(folderHref: string, entry: Entry, view: ListingView): string {
   const raw = escapeHtml(childHref(folderHref, entry.name, isDir));
   const open = !isDir && linksToViewer(entry.name, kind) ? `${raw}?view` : raw;
   const mtime = Number.isFinite(entry.mtimeMs) ? Math.trunc(entry.mtimeMs) : 0;
-  const date = Number.isFinite(entry.mtimeMs) ? `<time title="${exactTime(entry.mtimeMs)}">${relativeTime(entry.mtimeMs, view.now)}</time>` : '';
+  const date = Number.isFinite(entry.mtimeMs)
+    ? `<time title="${exactTime(entry.mtimeMs)}">${relativeTime(entry.mtimeMs, view.now)}</time>`
+    : '';
   const size = isDir ? '—' : humanSize(entry.size);
   const download = isDir ? '' : `<a class="dl" href="${raw}?download" download title="Download">${DOWNLOAD_ICON}</a>`;
   return (

@@ -10,11 +10,18 @@ export interface SortState {
 export const DEFAULT_SORT: SortState = Object.freeze({ sort: 'name', order: 'asc' });
 
 /** The order a column header's link starts with: names A→Z, biggest and newest first. */
-export const FIRST_ORDER: Readonly<Record<SortKey, SortOrder>> = Object.freeze({ name: 'asc', size: 'desc', date: 'desc' });
+export const FIRST_ORDER: Readonly<Record<SortKey, SortOrder>> = Object.freeze({
+  name: 'asc',
+  size: 'desc',
+  date: 'desc',
+});
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
-/** Natural order ("file2" before "file10"), ties broken by code units so the order is total. The page script uses the same rule. */
+/**
+ * Natural order ("file2" before "file10"), ties broken by code units so the order is total. The page script uses the
+ * same rule.
+ */
 export function compareNames(a: string, b: string): number {
   return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -54,7 +54,10 @@ function assets(): AssetTable {
   return table;
 }
 
-/** `assetUrl('style.css')` → `/.aqua/style.3f2a…c1.css` (prefix the mount base yourself). Unknown names throw: a typo is a bug. */
+/**
+ * `assetUrl('style.css')` → `/.aqua/style.3f2a…c1.css` (prefix the mount base yourself). Unknown names throw: a typo
+ * is a bug.
+ */
 export function assetUrl(name: string): string {
   const asset = assets().byName.get(name);
   if (!asset) throw new Error(`unknown asset ${name}`);

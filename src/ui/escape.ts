@@ -1,6 +1,12 @@
 /** HTML escaping and URL building for the pages: every name goes through here before it reaches markup. */
 
-const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const HTML_ESCAPES: Readonly<Record<string, string>> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
 
 /** Escapes text for element content and for quoted attribute values alike. */
 export function escapeHtml(text: string): string {
@@ -20,10 +26,16 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
  */
 export function encodeSegment(segment: string): string {
   if (UNRESERVED.test(segment)) return segment; // the common case, and 10,000-row listings feel it
-  return encodeURIComponent(segment.replace(LONE_SURROGATE, '\uFFFD')).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(segment.replace(LONE_SURROGATE, '\uFFFD')).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
-/** The URL of a folder (`/a%20b/`) followed by the encoded `name` (plus `/` for a folder): the fast path of {@link hrefOf} for a folder's rows. */
+/**
+ * The URL of a folder (`/a%20b/`) followed by the encoded `name` (plus `/` for a folder): the fast path of {@link
+ * hrefOf} for a folder's rows.
+ */
 export function childHref(folderHref: string, name: string, isFolder: boolean): string {
   return folderHref + encodeSegment(name) + (isFolder ? '/' : '');
 }

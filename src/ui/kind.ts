@@ -6,34 +6,183 @@ export type Kind = 'folder' | 'video' | 'audio' | 'image' | 'text' | 'archive' |
 
 export const KINDS: readonly Kind[] = ['folder', 'video', 'audio', 'image', 'text', 'archive', 'other'];
 
-/** `yes`: browsers play it; `maybe`: depends on the codecs inside (try, and explain on error); `no`: offer the download. */
+/**
+ * `yes`: browsers play it; `maybe`: depends on the codecs inside (try, and explain on error); `no`: offer the
+ * download.
+ */
 export type Playability = 'yes' | 'maybe' | 'no';
 
 const VIDEO: Readonly<Record<string, Playability>> = {
-  mp4: 'yes', m4v: 'yes', webm: 'yes', ogv: 'yes',
-  mov: 'maybe', mkv: 'maybe',
-  avi: 'no', wmv: 'no', flv: 'no', mpg: 'no', mpeg: 'no', ts: 'no', m2ts: 'no', mts: 'no', '3gp': 'no', vob: 'no', rm: 'no', rmvb: 'no', asf: 'no', divx: 'no',
+  mp4: 'yes',
+  m4v: 'yes',
+  webm: 'yes',
+  ogv: 'yes',
+  mov: 'maybe',
+  mkv: 'maybe',
+  avi: 'no',
+  wmv: 'no',
+  flv: 'no',
+  mpg: 'no',
+  mpeg: 'no',
+  ts: 'no',
+  m2ts: 'no',
+  mts: 'no',
+  '3gp': 'no',
+  vob: 'no',
+  rm: 'no',
+  rmvb: 'no',
+  asf: 'no',
+  divx: 'no',
 };
 
 const AUDIO: Readonly<Record<string, Playability>> = {
-  mp3: 'yes', m4a: 'yes', aac: 'yes', oga: 'yes', ogg: 'yes', opus: 'yes', wav: 'yes', flac: 'yes', weba: 'yes',
-  wma: 'no', aiff: 'no', aif: 'no', ape: 'no', mka: 'maybe', mid: 'no', midi: 'no', amr: 'no',
+  mp3: 'yes',
+  m4a: 'yes',
+  aac: 'yes',
+  oga: 'yes',
+  ogg: 'yes',
+  opus: 'yes',
+  wav: 'yes',
+  flac: 'yes',
+  weba: 'yes',
+  wma: 'no',
+  aiff: 'no',
+  aif: 'no',
+  ape: 'no',
+  mka: 'maybe',
+  mid: 'no',
+  midi: 'no',
+  amr: 'no',
 };
 
 const IMAGE = new Set(['png', 'jpg', 'jpeg', 'gif', 'webp', 'avif', 'svg', 'bmp', 'ico', 'apng', 'jfif']);
 
 const TEXT = new Set([
-  'txt', 'text', 'md', 'markdown', 'rst', 'adoc', 'log', 'csv', 'tsv', 'json', 'jsonl', 'ndjson', 'yaml', 'yml', 'toml', 'ini', 'cfg', 'conf',
-  'env', 'properties', 'xml', 'html', 'htm', 'css', 'scss', 'less', 'js', 'mjs', 'cjs', 'ts', 'mts', 'cts', 'tsx', 'jsx', 'vue', 'svelte',
-  'py', 'rb', 'go', 'rs', 'c', 'h', 'cc', 'cpp', 'hpp', 'cs', 'java', 'kt', 'kts', 'scala', 'swift', 'm', 'php', 'pl', 'lua', 'r', 'jl',
-  'sh', 'bash', 'zsh', 'fish', 'ps1', 'bat', 'cmd', 'sql', 'graphql', 'proto', 'srt', 'vtt', 'ass', 'sub', 'diff', 'patch', 'tex', 'bib',
-  'nfo', 'gitignore', 'dockerfile', 'makefile', 'mk', 'cmake', 'gradle', 'lock', 'sum', 'mod',
+  'txt',
+  'text',
+  'md',
+  'markdown',
+  'rst',
+  'adoc',
+  'log',
+  'csv',
+  'tsv',
+  'json',
+  'jsonl',
+  'ndjson',
+  'yaml',
+  'yml',
+  'toml',
+  'ini',
+  'cfg',
+  'conf',
+  'env',
+  'properties',
+  'xml',
+  'html',
+  'htm',
+  'css',
+  'scss',
+  'less',
+  'js',
+  'mjs',
+  'cjs',
+  'ts',
+  'mts',
+  'cts',
+  'tsx',
+  'jsx',
+  'vue',
+  'svelte',
+  'py',
+  'rb',
+  'go',
+  'rs',
+  'c',
+  'h',
+  'cc',
+  'cpp',
+  'hpp',
+  'cs',
+  'java',
+  'kt',
+  'kts',
+  'scala',
+  'swift',
+  'm',
+  'php',
+  'pl',
+  'lua',
+  'r',
+  'jl',
+  'sh',
+  'bash',
+  'zsh',
+  'fish',
+  'ps1',
+  'bat',
+  'cmd',
+  'sql',
+  'graphql',
+  'proto',
+  'srt',
+  'vtt',
+  'ass',
+  'sub',
+  'diff',
+  'patch',
+  'tex',
+  'bib',
+  'nfo',
+  'gitignore',
+  'dockerfile',
+  'makefile',
+  'mk',
+  'cmake',
+  'gradle',
+  'lock',
+  'sum',
+  'mod',
 ]);
 
 /** Extension-less names that are text all the same. */
-const TEXT_NAMES = new Set(['readme', 'license', 'licence', 'copying', 'authors', 'changelog', 'makefile', 'dockerfile', 'notice', 'todo']);
+const TEXT_NAMES = new Set([
+  'readme',
+  'license',
+  'licence',
+  'copying',
+  'authors',
+  'changelog',
+  'makefile',
+  'dockerfile',
+  'notice',
+  'todo',
+]);
 
-const ARCHIVE = new Set(['zip', 'tar', 'gz', 'tgz', 'bz2', 'tbz2', 'xz', 'txz', 'zst', '7z', 'rar', 'iso', 'dmg', 'deb', 'rpm', 'apk', 'jar', 'war', 'cab', 'lz', 'lzma', 'img']);
+const ARCHIVE = new Set([
+  'zip',
+  'tar',
+  'gz',
+  'tgz',
+  'bz2',
+  'tbz2',
+  'xz',
+  'txz',
+  'zst',
+  '7z',
+  'rar',
+  'iso',
+  'dmg',
+  'deb',
+  'rpm',
+  'apk',
+  'jar',
+  'war',
+  'cab',
+  'lz',
+  'lzma',
+  'img',
+]);
 
 /** The lower-cased extension after the last dot, or `''` (a leading dot alone is not an extension). */
 export function extensionOf(name: string): string {
@@ -69,7 +218,10 @@ export function hasViewer(kind: Kind): boolean {
   return kind === 'video' || kind === 'audio' || kind === 'image' || kind === 'text';
 }
 
-/** Pages the browser renders itself: a listing links them as they are (a served site stays clickable); `?view` still shows their source. */
+/**
+ * Pages the browser renders itself: a listing links them as they are (a served site stays clickable); `?view` still
+ * shows their source.
+ */
 const RENDERED = new Set(['html', 'htm', 'xhtml']);
 
 /** Whether a listing links `name` to its viewer (`?view`) rather than to the file itself. */

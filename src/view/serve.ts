@@ -49,18 +49,39 @@ export async function renderViewerPage(target: ViewTarget): Promise<string | nul
     const other = viewerKind(name);
     return media ? other === 'video' || other === 'audio' : other === kind;
   };
-  const files = target.siblings.filter((e) => e.type === 'file').map((e) => e.name).sort(compareNames);
+  const files = target.siblings
+    .filter((e) => e.type === 'file')
+    .map((e) => e.name)
+    .sort(compareNames);
   const { prev, next, index, count } = neighbours(files.filter(sameViewer), target.name);
-  const common = { base: target.base, folder: target.folder, name: target.name, size: target.size, mtimeMs: target.mtimeMs, contentType: target.contentType, prev, next };
+  const common = {
+    base: target.base,
+    folder: target.folder,
+    name: target.name,
+    size: target.size,
+    mtimeMs: target.mtimeMs,
+    contentType: target.contentType,
+    prev,
+    next,
+  };
   switch (kind) {
     case 'video':
     case 'audio':
-      return renderPlayerHtml({ ...common, kind, playability: playabilityOf(target.name), subtitles: kind === 'video' ? findSubtitles(target.name, files) : [] });
+      return renderPlayerHtml({
+        ...common,
+        kind,
+        playability: playabilityOf(target.name),
+        subtitles: kind === 'video' ? findSubtitles(target.name, files) : [],
+      });
     case 'image':
       return renderImageHtml({ ...common, index, count });
     case 'text': {
       const head = await target.readHead(TEXT_VIEW_LIMIT);
-      return renderTextHtml({ ...common, text: looksBinary(head) ? null : decodeText(head), truncated: target.size > head.length });
+      return renderTextHtml({
+        ...common,
+        text: looksBinary(head) ? null : decodeText(head),
+        truncated: target.size > head.length,
+      });
     }
   }
 }
@@ -99,7 +120,11 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile): Promise<
   if (viewerKind(file.name) === null) return false;
   const folder = folderOf(ctx);
   const dir = await resolveFsPath(ctx.root, { segments: folder.segments, trailingSlash: true }, ctx.options);
-  const siblings = await readEntries(dir, { root: ctx.root, dotfiles: ctx.options.dotfiles, followSymlinks: ctx.options.followSymlinks });
+  const siblings = await readEntries(dir, {
+    root: ctx.root,
+    dotfiles: ctx.options.dotfiles,
+    followSymlinks: ctx.options.followSymlinks,
+  });
   const html = await renderViewerPage({
     base: ctx.base,
     folder: folder.path,

@@ -69,5 +69,7 @@ export function findSubtitles(mediaName: string, siblings: readonly string[]): S
     const label = main === '' ? extra : extra === '' ? main : `${main} (${extra})`;
     tracks.push({ name, convert: ext === 'srt', lang, label });
   }
-  return tracks.sort((a, b) => Number(a.lang !== null || a.label !== 'Subtitles') - Number(b.lang !== null || b.label !== 'Subtitles'));
+  return tracks.sort(
+    (a, b) => Number(a.lang !== null || a.label !== 'Subtitles') - Number(b.lang !== null || b.label !== 'Subtitles'),
+  );
 }

@@ -27,7 +27,10 @@ function cueText(line: string): string {
  * cue (SubRip allows blank lines inside a cue; WebVTT does not, so they are dropped).
  */
 export function srtToVtt(srt: string): string {
-  const lines = srt.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
+  const lines = srt
+    .replace(/^\uFEFF/, '')
+    .replace(/\r\n?/g, '\n')
+    .split('\n');
   const cues: { timing: string; text: string[] }[] = [];
   let current: { timing: string; text: string[] } | null = null;
   for (let i = 0; i < lines.length; i++) {
@@ -49,8 +52,11 @@ export function srtToVtt(srt: string): string {
   return `WEBVTT\n\n${body.join('\n\n')}${body.length > 0 ? '\n' : ''}`;
 }
 
-/** Windows-1252's 0x80–0x9F (where it differs from Latin-1); the five undefined bytes map to C1 controls as in WHATWG. */
-const CP1252_HIGH = '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
+/**
+ * Windows-1252's 0x80–0x9F (where it differs from Latin-1); the five undefined bytes map to C1 controls as in WHATWG.
+ */
+const CP1252_HIGH =
+  '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
 
 /** Decodes Windows-1252 by hand: Node's TextDecoder('windows-1252') decodes as Latin-1 (nodejs/node#56542). */
 function decodeWindows1252(bytes: Uint8Array): string {

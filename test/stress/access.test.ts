@@ -57,7 +57,14 @@ describe('--auth and --cors on a server', () => {
     rawExchange(port, `GET ${p} HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`);
 
   it('401 with the challenge for files, listings, missing paths, HEAD and other methods', async () => {
-    for (const req of ['GET /tiny.txt', 'GET /', 'GET /nope', 'HEAD /tiny.txt', 'POST /tiny.txt', 'OPTIONS /tiny.txt']) {
+    for (const req of [
+      'GET /tiny.txt',
+      'GET /',
+      'GET /nope',
+      'HEAD /tiny.txt',
+      'POST /tiny.txt',
+      'OPTIONS /tiny.txt',
+    ]) {
       const { text } = await rawExchange(port, `${req} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
       expect(text).toMatch(/^HTTP\/1\.1 401 /);
       expect(text).toMatch(/\r\nWWW-Authenticate: Basic realm="aqua-serve", charset="UTF-8"\r\n/i);
@@ -83,7 +90,10 @@ describe('--auth and --cors on a server', () => {
     expect(text).toMatch(/\r\nAccess-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n/i);
     expect(text).toMatch(/\r\nAccess-Control-Allow-Headers: range, authorization\r\n/i);
     expect(text).toMatch(/\r\nAccess-Control-Max-Age: \d+\r\n/i);
-    const notPreflight = await rawExchange(port, 'OPTIONS /tiny.txt HTTP/1.1\r\nHost: x\r\nOrigin: https://example.com\r\nConnection: close\r\n\r\n');
+    const notPreflight = await rawExchange(
+      port,
+      'OPTIONS /tiny.txt HTTP/1.1\r\nHost: x\r\nOrigin: https://example.com\r\nConnection: close\r\n\r\n',
+    );
     expect(notPreflight.text).toMatch(/^HTTP\/1\.1 401 /);
   });
 });
@@ -97,7 +107,11 @@ describe('CLI flags of access control', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const run = (args: string[], env: Record<string, string> = {}): { status: number | null; stderr: string } => {
-    const r = spawnSync(process.execPath, [BIN, '-H', '127.0.0.1', '-p', '0', ...args, dir], { encoding: 'utf8', timeout: 10_000, env: { ...process.env, ...env } });
+    const r = spawnSync(process.execPath, [BIN, '-H', '127.0.0.1', '-p', '0', ...args, dir], {
+      encoding: 'utf8',
+      timeout: 10_000,
+      env: { ...process.env, ...env },
+    });
     return { status: r.status, stderr: r.stderr };
   };
 
@@ -130,7 +144,10 @@ describe('CLI flags of access control', () => {
       try {
         const { text } = await rawExchange(guarded.port, 'GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
         expect(text).toMatch(/^HTTP\/1\.1 401 /);
-        const ok = await rawExchange(guarded.port, `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('ada:secret')}\r\nConnection: close\r\n\r\n`);
+        const ok = await rawExchange(
+          guarded.port,
+          `GET / HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('ada:secret')}\r\nConnection: close\r\n\r\n`,
+        );
         expect(ok.text).toMatch(/^HTTP\/1\.1 200 /);
       } finally {
         guarded.kill();

@@ -22,7 +22,13 @@ function prng(seed: number): () => number {
 type AbortPoint = 'before-request-end' | 'before-headers' | 'mid-body' | 'backpressure';
 
 /** One download of `/big.bin` over a raw socket, abandoned at `point` with a FIN or an RST. */
-function abortedDownload(port: number, point: AbortPoint, afterBytes: number, pauseMs: number, rst: boolean): Promise<void> {
+function abortedDownload(
+  port: number,
+  point: AbortPoint,
+  afterBytes: number,
+  pauseMs: number,
+  rst: boolean,
+): Promise<void> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     const kill = (): void => {
@@ -85,7 +91,13 @@ describe('misbehaving clients', () => {
     const rssBefore = server.rssMiB();
     await pool(1500, 100, () => {
       const point = points[Math.floor(random() * points.length)];
-      return abortedDownload(server.port, point, Math.floor(random() * 2 * 1024 * 1024), 20 + Math.floor(random() * 150), random() < 0.5);
+      return abortedDownload(
+        server.port,
+        point,
+        Math.floor(random() * 2 * 1024 * 1024),
+        20 + Math.floor(random() * 150),
+        random() < 0.5,
+      );
     });
     const settled = await waitFor(() => server.fds() <= idleFds, 10_000);
     expect({ fds: server.fds(), settled }).toEqual({ fds: expect.any(Number) as number, settled: true });
@@ -183,7 +195,10 @@ describe('idle-send timeout', () => {
       while ((chunk = steady.read() as Buffer | null) !== null) steadyBytes += chunk.length;
     }, 200);
 
-    const ended = await Promise.race([stalledEnd.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    const ended = await Promise.race([
+      stalledEnd.then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 10_000)),
+    ]);
     expect(ended).toBe(true);
     expect(stalledBytes).toBeLessThan(BIG);
     expect(steadyClosed).toBe(false);
@@ -211,7 +226,15 @@ describe('log lines of a reset storm (the CLI at --log-level info)', () => {
   it('300 aborted downloads: one warning line each, nothing at error level, nothing on stderr', async () => {
     const random = prng(7);
     const points: AbortPoint[] = ['mid-body', 'backpressure'];
-    await pool(300, 50, () => abortedDownload(server.port, points[Math.floor(random() * 2)], Math.floor(random() * 512 * 1024), 30, random() < 0.5));
+    await pool(300, 50, () =>
+      abortedDownload(
+        server.port,
+        points[Math.floor(random() * 2)],
+        Math.floor(random() * 512 * 1024),
+        30,
+        random() < 0.5,
+      ),
+    );
     // Let the server see the last resets before it stops (lines logged in the last millisecond
     // before a stop can be lost: see the note on log flushing in docs/notes-stress.md).
     await new Promise((r) => setTimeout(r, 1_000));

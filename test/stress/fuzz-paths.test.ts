@@ -13,10 +13,56 @@ const SECRET = 'TOP-SECRET-OUTSIDE-THE-ROOT';
 
 /** Hostile pieces a path segment is made of: traversal spelled every way, separators, NUL, odd dots. */
 const TOKENS = [
-  '..', '.', '', '%2e', '%2E', '%2e%2e', '%2E%2e', '.%2e', '%2e.', '%2f', '%2F', '%5c', '%5C', '\\', '%00', '\0',
-  '%c0%ae', '%c0%ae%c0%ae', '%c0%af', '%e0%80%ae', '%c1%9c', '%25', '%252e%252e', '%', '%zz', '%e2%80%a4',
-  '\u2024', '\u2025', '\uff0e', '\uff0e\uff0e', '\u3002', '\u0085', '\ufeff', ';', '?', '#', ':', 'C:', '~',
-  'sub', 'file.txt', '.env', '.hidden', 'link-out', 'link-in', 'root-evil', 'evil.com', 'a'.repeat(300), 'ä', 'e\u0301',
+  '..',
+  '.',
+  '',
+  '%2e',
+  '%2E',
+  '%2e%2e',
+  '%2E%2e',
+  '.%2e',
+  '%2e.',
+  '%2f',
+  '%2F',
+  '%5c',
+  '%5C',
+  '\\',
+  '%00',
+  '\0',
+  '%c0%ae',
+  '%c0%ae%c0%ae',
+  '%c0%af',
+  '%e0%80%ae',
+  '%c1%9c',
+  '%25',
+  '%252e%252e',
+  '%',
+  '%zz',
+  '%e2%80%a4',
+  '\u2024',
+  '\u2025',
+  '\uff0e',
+  '\uff0e\uff0e',
+  '\u3002',
+  '\u0085',
+  '\ufeff',
+  ';',
+  '?',
+  '#',
+  ':',
+  'C:',
+  '~',
+  'sub',
+  'file.txt',
+  '.env',
+  '.hidden',
+  'link-out',
+  'link-in',
+  'root-evil',
+  'evil.com',
+  'a'.repeat(300),
+  'ä',
+  'e\u0301',
 ];
 
 const segment = fc.oneof(
@@ -58,7 +104,9 @@ describe('path resolution over hostile random paths (fast-check)', () => {
         try {
           const url = parseUrlPath(raw, { dotfiles });
           for (const s of url.segments) {
-            expect(s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\\') || s.includes('\0')).toBe(false);
+            expect(s === '' || s === '.' || s === '..' || s.includes('/') || s.includes('\\') || s.includes('\0')).toBe(
+              false,
+            );
             if (!dotfiles) expect(s.startsWith('.')).toBe(false);
           }
           resolved = await resolveFsPath(root, url, { followSymlinks: false });
@@ -88,7 +136,10 @@ describe('path resolution over hostile random paths (fast-check)', () => {
 
     /** Segments as they can appear on a request line: ASCII, non-ASCII percent-encoded. */
     const wirePath = rawPath.map((p) =>
-      p.replace(/[^\x21-\x7e]/gu, (c) => (c === '\0' ? '%00' : encodeURIComponent(c))).replace(/#/g, '%23').replace(/\?/g, '%3F'),
+      p
+        .replace(/[^\x21-\x7e]/gu, (c) => (c === '\0' ? '%00' : encodeURIComponent(c)))
+        .replace(/#/g, '%23')
+        .replace(/\?/g, '%3F'),
     );
 
     it('random hostile paths: never the secret, never a 5xx, never a scheme-relative Location', async () => {
@@ -115,13 +166,23 @@ describe('path resolution over hostile random paths (fast-check)', () => {
       { name: 'overlong UTF-8 dots %c0%ae', target: '/%c0%ae%c0%ae/secret.txt', status: 400 },
       { name: 'prefix sibling (startsWith(root) bug)', target: '/../root-evil/file.txt', status: 404 },
       { name: 'symlink out of the root', target: '/link-out', status: 404 },
-      { name: 'open redirect //evil.com/folder (serve-static CVE-2015-1164)', target: '//evil.com', status: 301, location: '/evil.com/' },
+      {
+        name: 'open redirect //evil.com/folder (serve-static CVE-2015-1164)',
+        target: '//evil.com',
+        status: 301,
+        location: '/evil.com/',
+      },
       { name: 'open redirect ///evil.com', target: '///evil.com', status: 301, location: '/evil.com/' },
       { name: 'open redirect //evil.com/%2e%2e', target: '//evil.com/%2e%2e', status: 404 },
       { name: 'open redirect /%2fevil.com', target: '/%2fevil.com', status: 404 },
       { name: 'open redirect /%5cevil.com', target: '/%5cevil.com', status: 404 },
       { name: 'open redirect /\\evil.com', target: '/\\evil.com', status: [400, 404] },
-      { name: 'redirect keeps the query verbatim, still one slash', target: '//evil.com?next=//x', status: 301, location: '/evil.com/?next=//x' },
+      {
+        name: 'redirect keeps the query verbatim, still one slash',
+        target: '//evil.com?next=//x',
+        status: 301,
+        location: '/evil.com/?next=//x',
+      },
       { name: 'dotfile', target: '/.env', status: 404 },
       { name: 'dotfile via /./', target: '/./.env', status: 404 },
       { name: 'dotfile via //', target: '//.env', status: 404 },
@@ -149,17 +210,33 @@ describe('path resolution over hostile random paths (fast-check)', () => {
 
     it('a pipelined flood of 500 NUL paths: 500 answers of 400, server still serving', async () => {
       const one = `GET /a%00b${'%00'.repeat(50)} HTTP/1.1\r\nHost: x\r\n\r\n`;
-      const { text } = await rawExchange(port, one.repeat(499) + one.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'), 10_000);
+      const { text } = await rawExchange(
+        port,
+        one.repeat(499) + one.replace('\r\n\r\n', '\r\nConnection: close\r\n\r\n'),
+        10_000,
+      );
       expect(text.match(/^HTTP\/1\.1 400 /gm)?.length).toBe(500);
       const ok = await rawExchange(port, 'GET /file.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
       expect(ok.text).toMatch(/^HTTP\/1\.1 200 /);
     }, 20_000);
 
     it.each([
-      'garbage', '', '0', '-1', 'null', 'Infinity', '99999999999999999999999', 'Thu, 32 Jan 2020 00:00:00 GMT',
-      'Mon, 01 Jan 0000 00:00:00 GMT', 'x'.repeat(8_000), 'Thu, 01 Jan 1970 00:00:00 GMT, Thu, 01 Jan 1970 00:00:00 GMT',
+      'garbage',
+      '',
+      '0',
+      '-1',
+      'null',
+      'Infinity',
+      '99999999999999999999999',
+      'Thu, 32 Jan 2020 00:00:00 GMT',
+      'Mon, 01 Jan 0000 00:00:00 GMT',
+      'x'.repeat(8_000),
+      'Thu, 01 Jan 1970 00:00:00 GMT, Thu, 01 Jan 1970 00:00:00 GMT',
     ])('malformed If-Modified-Since %j is ignored: 200 with the body', async (value) => {
-      const { text } = await rawExchange(port, `GET /file.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: ${value}\r\nConnection: close\r\n\r\n`);
+      const { text } = await rawExchange(
+        port,
+        `GET /file.txt HTTP/1.1\r\nHost: x\r\nIf-Modified-Since: ${value}\r\nConnection: close\r\n\r\n`,
+      );
       expect(text).toMatch(/^HTTP\/1\.1 200 /);
       expect(text.endsWith('inside\n')).toBe(true);
     });
@@ -216,7 +293,10 @@ describe('file names that inject HTML into the listing', () => {
   });
 
   it('the JSON listing carries the names exactly', async () => {
-    const { text } = await rawExchange(port, 'GET /?format=json HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n');
+    const { text } = await rawExchange(
+      port,
+      'GET /?format=json HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n',
+    );
     const json = JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)) as { entries: { name: string }[] };
     expect(json.entries.map((e) => e.name).sort()).toEqual([...NAMES, '<b>folder<\\b>'].sort());
   });

@@ -89,7 +89,10 @@ describe('files that change while they stream', () => {
   });
 
   /** GET `name` on a kept-alive raw connection; `change` runs once the first bytes arrive, while the client pauses. */
-  function getWhileChanging(name: string, change: () => void): Promise<{ contentLength: number; body: Buffer; closed: boolean }> {
+  function getWhileChanging(
+    name: string,
+    change: () => void,
+  ): Promise<{ contentLength: number; body: Buffer; closed: boolean }> {
     return new Promise((resolve) => {
       const socket = net.connect(server.port, '127.0.0.1');
       socket.once('error', () => undefined);
@@ -155,7 +158,9 @@ describe('files that change while they stream', () => {
               appendFileSync(path.join(dir, 'grows.bin'), patternBytes(1024 * 1024, 99));
             }
           });
-          res.once('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), reused: req.reusedSocket }));
+          res.once('end', () =>
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), reused: req.reusedSocket }),
+          );
           res.once('aborted', () => reject(new Error('aborted')));
         });
         req.once('error', reject);
@@ -205,42 +210,121 @@ describe('malformed and unusual requests', () => {
   const rows: { name: string; request: string; statuses: string[]; oneOf?: boolean; body?: string }[] = [
     { name: 'garbage request line', request: 'HELLO THERE\r\n\r\n', statuses: ['400'] },
     { name: 'binary garbage', request: '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n', statuses: ['400'] },
-    { name: 'headers over the limit', request: `GET /tiny.txt HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, statuses: ['431'] },
+    {
+      name: 'headers over the limit',
+      request: `GET /tiny.txt HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      statuses: ['431'],
+    },
     // node counts the bytes of names and values (not ': ' and CRLF) against the 16 KiB limit.
-    { name: 'many headers over the limit', request: `GET /tiny.txt HTTP/1.1\r\nHost: x\r\n${'X-Abcdefgh: b\r\n'.repeat(3000)}\r\n`, statuses: ['431'] },
-    { name: 'absolute-form target', request: 'GET http://127.0.0.1/tiny.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', statuses: ['200'], body: TINY },
-    { name: 'absolute-form with traversal', request: 'GET http://x/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', statuses: ['404'] },
+    {
+      name: 'many headers over the limit',
+      request: `GET /tiny.txt HTTP/1.1\r\nHost: x\r\n${'X-Abcdefgh: b\r\n'.repeat(3000)}\r\n`,
+      statuses: ['431'],
+    },
+    {
+      name: 'absolute-form target',
+      request: 'GET http://127.0.0.1/tiny.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+      statuses: ['200'],
+      body: TINY,
+    },
+    {
+      name: 'absolute-form with traversal',
+      request: 'GET http://x/%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      statuses: ['404'],
+    },
     { name: 'HTTP/1.0 without Host', request: 'GET /tiny.txt HTTP/1.0\r\n\r\n', statuses: ['200'], body: TINY },
-    { name: 'HTTP/1.1 without Host', request: 'GET /tiny.txt HTTP/1.1\r\nConnection: close\r\n\r\n', statuses: ['400'] },
+    {
+      name: 'HTTP/1.1 without Host',
+      request: 'GET /tiny.txt HTTP/1.1\r\nConnection: close\r\n\r\n',
+      statuses: ['400'],
+    },
     {
       name: 'pipelined requests answered in order',
-      request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\n\r\nHEAD /tiny.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      request:
+        'GET /tiny.txt HTTP/1.1\r\nHost: x\r\n\r\nHEAD /tiny.txt HTTP/1.1\r\nHost: x\r\n\r\nGET /missing HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
       statuses: ['200', '200', '404'],
     },
     {
       name: 'body on GET, then a pipelined request',
-      request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /tiny.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      request:
+        'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhelloGET /tiny.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
       statuses: ['200', '200'],
     },
     {
       name: 'chunked body on GET',
-      request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+      request:
+        'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
       statuses: ['200'],
     },
-    { name: 'unknown Expect', request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n', statuses: ['417'] },
-    { name: 'Content-Length and Transfer-Encoding (smuggling)', request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', statuses: ['400'] },
-    { name: 'two different Content-Lengths', request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', statuses: ['400'] },
-    { name: 'control character in a header', request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n', statuses: ['400'] },
-    { name: 'bare LF line endings', request: 'GET /tiny.txt HTTP/1.1\nHost: x\nConnection: close\n\n', statuses: ['200', '400'], oneOf: true },
-    { name: 'POST', request: 'POST /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi', statuses: ['405'] },
+    {
+      name: 'unknown Expect',
+      request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nExpect: teapot\r\nConnection: close\r\n\r\n',
+      statuses: ['417'],
+    },
+    {
+      name: 'Content-Length and Transfer-Encoding (smuggling)',
+      request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      statuses: ['400'],
+    },
+    {
+      name: 'two different Content-Lengths',
+      request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+      statuses: ['400'],
+    },
+    {
+      name: 'control character in a header',
+      request: 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n',
+      statuses: ['400'],
+    },
+    {
+      name: 'bare LF line endings',
+      request: 'GET /tiny.txt HTTP/1.1\nHost: x\nConnection: close\n\n',
+      statuses: ['200', '400'],
+      oneOf: true,
+    },
+    {
+      name: 'POST',
+      request: 'POST /tiny.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi',
+      statuses: ['405'],
+    },
     { name: 'unknown method', request: 'BREW /tiny.txt HTTP/1.1\r\nHost: x\r\n\r\n', statuses: ['400'] },
-    { name: 'asterisk-form OPTIONS', request: 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', statuses: ['204'] },
-    { name: 'authority-form on GET', request: 'GET 127.0.0.1:80 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', statuses: ['400'] },
-    { name: 'HTTP/2 preface on the HTTP/1.1 port', request: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', statuses: ['400', '505'], oneOf: true },
-    { name: 'unsupported HTTP version', request: 'GET /tiny.txt HTTP/9.9\r\nHost: x\r\n\r\n', statuses: ['400', '505'], oneOf: true },
-    { name: 'NUL in the target', request: 'GET /tiny%00.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', statuses: ['400'] },
-    { name: 'bad percent-encoding', request: 'GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n', statuses: ['400'] },
-    { name: 'very long target under the header limit', request: `GET /${'a'.repeat(8_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`, statuses: ['404'] },
+    {
+      name: 'asterisk-form OPTIONS',
+      request: 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      statuses: ['204'],
+    },
+    {
+      name: 'authority-form on GET',
+      request: 'GET 127.0.0.1:80 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      statuses: ['400'],
+    },
+    {
+      name: 'HTTP/2 preface on the HTTP/1.1 port',
+      request: 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n',
+      statuses: ['400', '505'],
+      oneOf: true,
+    },
+    {
+      name: 'unsupported HTTP version',
+      request: 'GET /tiny.txt HTTP/9.9\r\nHost: x\r\n\r\n',
+      statuses: ['400', '505'],
+      oneOf: true,
+    },
+    {
+      name: 'NUL in the target',
+      request: 'GET /tiny%00.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      statuses: ['400'],
+    },
+    {
+      name: 'bad percent-encoding',
+      request: 'GET /%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n',
+      statuses: ['400'],
+    },
+    {
+      name: 'very long target under the header limit',
+      request: `GET /${'a'.repeat(8_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+      statuses: ['404'],
+    },
   ];
 
   for (const row of rows) {
@@ -272,7 +356,9 @@ describe('malformed and unusual requests', () => {
       }
     });
     const closed = new Promise<void>((r) => socket.once('close', () => r()));
-    socket.write('GET /tiny.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
+    socket.write(
+      'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n',
+    );
     await Promise.race([closed, new Promise((r) => setTimeout(r, 3_000))]);
     socket.destroy();
     expect(sent).toBe(true);

@@ -35,7 +35,9 @@ describe('load: many concurrent clients', () => {
 
   it(`${CLIENTS} clients each download a 13 MiB file: exact bytes, bounded memory`, async () => {
     const rssBefore = server.rssMiB();
-    const results = await Promise.all(Array.from({ length: CLIENTS }, () => fetchHash(server.port, '/big.bin', {}, 90_000)));
+    const results = await Promise.all(
+      Array.from({ length: CLIENTS }, () => fetchHash(server.port, '/big.bin', {}, 90_000)),
+    );
     const bad = results.filter((r) => r.status !== 200 || !r.complete || r.bytes !== BIG || r.sha256 !== bigHash);
     expect(bad.length).toBe(0);
     const peak = server.peakRssMiB();
@@ -70,7 +72,8 @@ describe('load: many concurrent clients', () => {
         const small = (i + n++) % 2 === 0;
         try {
           const r = await get(small ? '/small.bin' : '/tiny.txt');
-          const good = r.status === 200 && (small ? sha256(r.body) === smallHash : r.body.toString() === 'hello, aqua!\n');
+          const good =
+            r.status === 200 && (small ? sha256(r.body) === smallHash : r.body.toString() === 'hello, aqua!\n');
           if (good) ok++;
           else failures.push(`status ${r.status}`);
         } catch (err) {

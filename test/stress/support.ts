@@ -40,7 +40,9 @@ async function start(args: string[], ready: RegExp, timeoutMs = 15_000): Promise
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | string>((resolve) => proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    proc.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
     const check = (): void => {
@@ -80,7 +82,10 @@ export function startScript(options: Record<string, unknown>): Promise<Child> {
 
 /** The real CLI on 127.0.0.1 and a free port; reads the port from its banner. */
 export function startCli(args: string[]): Promise<Child> {
-  return start([BIN, '-H', '127.0.0.1', '-p', '0', '--log-format', 'json', ...args], /Local:\s+https?:\/\/127\.0\.0\.1:(\d+)\//);
+  return start(
+    [BIN, '-H', '127.0.0.1', '-p', '0', '--log-format', 'json', ...args],
+    /Local:\s+https?:\/\/127\.0\.0\.1:(\d+)\//,
+  );
 }
 
 export interface Fetched {
@@ -93,7 +98,12 @@ export interface Fetched {
 }
 
 /** GET over a fresh connection; hashes the body instead of keeping it. Never rejects on a reset: `complete` says. */
-export function fetchHash(port: number, path: string, headers: http.OutgoingHttpHeaders = {}, timeoutMs = 60_000): Promise<Fetched> {
+export function fetchHash(
+  port: number,
+  path: string,
+  headers: http.OutgoingHttpHeaders = {},
+  timeoutMs = 60_000,
+): Promise<Fetched> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
       const hash = createHash('sha256');
@@ -119,7 +129,11 @@ export function fetchHash(port: number, path: string, headers: http.OutgoingHttp
 }
 
 /** Write raw bytes on a new connection and collect everything until the server closes it (or `timeoutMs`). */
-export function rawExchange(port: number, data: string | Buffer, timeoutMs = 5_000): Promise<{ text: string; closed: boolean }> {
+export function rawExchange(
+  port: number,
+  data: string | Buffer,
+  timeoutMs = 5_000,
+): Promise<{ text: string; closed: boolean }> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     const chunks: Buffer[] = [];

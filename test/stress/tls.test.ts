@@ -21,11 +21,29 @@ const AUTH = 'Basic ' + Buffer.from(`${USER}:${PASSWORD}`).toString('base64');
 function makeCert(dir: string): { cert: Buffer; certFile: string; keyFile: string } {
   const certFile = path.join(dir, 'cert.pem');
   const keyFile = path.join(dir, 'key.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '-keyout', keyFile, '-out', certFile,
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: readFileSync(certFile), certFile, keyFile };
 }
 
@@ -51,13 +69,21 @@ function h2get(session: http2.ClientHttp2Session, headers: http2.OutgoingHttpHea
   });
 }
 
-function httpsGet(port: number, ca: Buffer, p: string, headers: Record<string, string>, agent?: https.Agent): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer; alpn: string | false | null }> {
+function httpsGet(
+  port: number,
+  ca: Buffer,
+  p: string,
+  headers: Record<string, string>,
+  agent?: https.Agent,
+): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer; alpn: string | false | null }> {
   return new Promise((resolve, reject) => {
     const req = https.request({ host: '127.0.0.1', port, path: p, ca, headers, agent: agent ?? false }, (res) => {
       const chunks: Buffer[] = [];
       const alpn = (res.socket as TLSSocket).alpnProtocol;
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.once('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), alpn }));
+      res.once('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), alpn }),
+      );
     });
     req.once('error', reject);
     req.end();
@@ -80,7 +106,17 @@ describe('HTTPS: HTTP/2 and HTTP/1.1 fallback, with --auth, through the CLI', ()
     big = patternBytes(BIG, 41);
     writeFileSync(path.join(root, 'big.bin'), big);
     writeFileSync(path.join(root, 'tiny.txt'), 'hello, aqua!\n');
-    server = await startCli(['--tls-cert', files.certFile, '--tls-key', files.keyFile, '--auth', `${USER}:${PASSWORD}`, '--log-level', 'error', root]);
+    server = await startCli([
+      '--tls-cert',
+      files.certFile,
+      '--tls-key',
+      files.keyFile,
+      '--auth',
+      `${USER}:${PASSWORD}`,
+      '--log-level',
+      'error',
+      root,
+    ]);
     session = http2.connect(`https://127.0.0.1:${server.port}`, { ca: cert });
     await new Promise<void>((resolve, reject) => {
       session.once('connect', () => resolve());
@@ -103,7 +139,12 @@ describe('HTTPS: HTTP/2 and HTTP/1.1 fallback, with --auth, through the CLI', ()
   });
 
   it('h2: 401 with the Basic challenge without credentials or with wrong ones; listings too', async () => {
-    for (const authorization of [undefined, 'Basic ' + Buffer.from(`${USER}:wrong`).toString('base64'), 'Bearer x', 'Basic !!!']) {
+    for (const authorization of [
+      undefined,
+      'Basic ' + Buffer.from(`${USER}:wrong`).toString('base64'),
+      'Bearer x',
+      'Basic !!!',
+    ]) {
       for (const p of ['/tiny.txt', '/', '/sub/', '/missing']) {
         const headers: http2.OutgoingHttpHeaders = { ':path': p };
         if (authorization) headers.authorization = authorization;
@@ -125,7 +166,9 @@ describe('HTTPS: HTTP/2 and HTTP/1.1 fallback, with --auth, through the CLI', ()
     expect(redirect.headers.location).toBe('/sub/');
     const listing = await h2get(session, { ':path': '/', authorization: AUTH });
     expect(listing.headers[':status']).toBe(200);
-    const many = await Promise.all(Array.from({ length: 50 }, () => h2get(session, { ':path': '/tiny.txt', authorization: AUTH })));
+    const many = await Promise.all(
+      Array.from({ length: 50 }, () => h2get(session, { ':path': '/tiny.txt', authorization: AUTH })),
+    );
     expect(many.every((r) => Number(r.headers[':status']) === 200 && r.bytes === 13)).toBe(true);
   });
 
@@ -251,7 +294,17 @@ describe('HTTPS: graceful stop and --max-connections', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('SIGTERM: the running h2 stream finishes, new connections are refused, exit 0 long before --grace', async () => {
-    const server = await startCli(['--tls-cert', files.certFile, '--tls-key', files.keyFile, '--grace', '20', '--log-level', 'error', root]);
+    const server = await startCli([
+      '--tls-cert',
+      files.certFile,
+      '--tls-key',
+      files.keyFile,
+      '--grace',
+      '20',
+      '--log-level',
+      'error',
+      root,
+    ]);
     try {
       const session = http2.connect(`https://127.0.0.1:${server.port}`, { ca: files.cert });
       session.once('error', () => undefined);
@@ -290,7 +343,12 @@ describe('HTTPS: graceful stop and --max-connections', () => {
   }, 30_000);
 
   it('over the limit: h2 streams and HTTP/1.1-over-TLS requests get a quick 503', async () => {
-    const aqua = createAquaServer({ root, host: '127.0.0.1', maxConnections: 1, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
+    const aqua = createAquaServer({
+      root,
+      host: '127.0.0.1',
+      maxConnections: 1,
+      tls: { cert: files.cert, key: readFileSync(files.keyFile) },
+    });
     const { port } = await aqua.listen();
     try {
       const first = http2.connect(`https://127.0.0.1:${port}`, { ca: files.cert });
@@ -317,7 +375,12 @@ describe('HTTPS: slow clients', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-tlsslow-'));
     const files = makeCert(dir);
     writeFileSync(path.join(dir, 'tiny.txt'), 'hello, aqua!\n');
-    const aqua = createAquaServer({ root: dir, host: '127.0.0.1', timeouts: { headersMs: 1_500 }, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
+    const aqua = createAquaServer({
+      root: dir,
+      host: '127.0.0.1',
+      timeouts: { headersMs: 1_500 },
+      tls: { cert: files.cert, key: readFileSync(files.keyFile) },
+    });
     const { port } = await aqua.listen();
     try {
       const started = Date.now();
@@ -333,7 +396,10 @@ describe('HTTPS: slow clients', () => {
       trickler.on('data', (d: Buffer) => (answer += d.toString('latin1')));
       const tricklerClosed = new Promise<number>((r) => trickler.once('close', () => r(Date.now() - started)));
       const limit = new Promise<number>((r) => setTimeout(() => r(-1), 8_000));
-      const [silentAfter, tricklerAfter] = await Promise.all([Promise.race([silentClosed, limit]), Promise.race([tricklerClosed, limit])]);
+      const [silentAfter, tricklerAfter] = await Promise.all([
+        Promise.race([silentClosed, limit]),
+        Promise.race([tricklerClosed, limit]),
+      ]);
       clearInterval(drip);
       expect(silentAfter).toBeGreaterThanOrEqual(1_000);
       expect(tricklerAfter).toBeGreaterThanOrEqual(1_000);
@@ -351,7 +417,12 @@ describe('HTTPS: stop with a handshake in progress, plain HTTP on the TLS port',
   it('close() does not wait for a TCP connection stuck before its TLS handshake beyond the grace period', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-tlshs-'));
     const files = makeCert(dir);
-    const aqua = createAquaServer({ root: dir, host: '127.0.0.1', graceSeconds: 1, tls: { cert: files.cert, key: readFileSync(files.keyFile) } });
+    const aqua = createAquaServer({
+      root: dir,
+      host: '127.0.0.1',
+      graceSeconds: 1,
+      tls: { cert: files.cert, key: readFileSync(files.keyFile) },
+    });
     const { port } = await aqua.listen();
     const silent = net.connect(port, '127.0.0.1');
     silent.once('error', () => undefined);

@@ -26,7 +26,10 @@ export function parseByteranges(body: Buffer, boundary: string): ParsedPart[] {
     const headerEnd = body.indexOf('\r\n\r\n', at + 2, 'latin1');
     if (headerEnd < 0) throw new Error('unterminated part header');
     const headers: Record<string, string> = {};
-    for (const line of body.subarray(at + 2, headerEnd).toString('latin1').split('\r\n')) {
+    for (const line of body
+      .subarray(at + 2, headerEnd)
+      .toString('latin1')
+      .split('\r\n')) {
       const colon = line.indexOf(':');
       if (colon <= 0) throw new Error(`bad part header line ${JSON.stringify(line)}`);
       headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
