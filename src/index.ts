@@ -7,9 +7,9 @@
  *
  * @packageDocumentation
  */
-export { serveDirectory } from './handler.js';
-export type { AquaHandler, NextFunction } from './handler.js';
-export { createAquaServer, DEFAULT_TIMEOUTS } from './server.js';
+export { serveDirectory } from './handler/index.js';
+export type { AquaHandler, NextFunction } from './handler/index.js';
+export { createAquaServer, DEFAULT_TIMEOUTS } from './server/index.js';
 export type {
   AquaSecureServerOptions,
   AquaServer,
@@ -17,8 +17,8 @@ export type {
   RequestListener,
   Timeouts,
   TlsOptions,
-} from './server.js';
-export type { ServeOptions } from './options.js';
+} from './server/index.js';
+export type { ServeOptions } from './handler/options.js';
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';
 export { createEchoServer } from './echo/server.js';

@@ -131,7 +131,7 @@ describe('the error table', () => {
     ['EMFILE', 503],
     ['EIO', 500],
   ])('%s → %i', async (code, status) => {
-    const { statusOf } = await import('../src/errors.js');
+    const { statusOf } = await import('../src/respond/errors.js');
     expect(statusOf(Object.assign(new Error('x'), { code }))).toBe(status);
   });
 });

@@ -91,11 +91,11 @@ describe('the packed tarball', () => {
     for (const file of [
       'index.js',
       'index.d.ts',
-      'cli.js',
-      'server.js',
-      'handler.js',
-      'handler.d.ts',
-      'options.d.ts',
+      'cli/serve.js',
+      'server/index.js',
+      'handler/index.js',
+      'handler/index.d.ts',
+      'handler/options.d.ts',
     ]) {
       expect(packedFiles).toContain(`dist/${file}`);
     }
@@ -174,7 +174,7 @@ describe("import from 'aqua-serve' in the installed package", () => {
     const script = `
       import * as aqua from 'aqua-serve';
       let deep = 'importable';
-      try { await import('aqua-serve/dist/cli.js'); } catch (err) { deep = err.code; }
+      try { await import('aqua-serve/dist/cli/serve.js'); } catch (err) { deep = err.code; }
       console.log(JSON.stringify({ names: Object.keys(aqua).sort(), deep }));
     `;
     await writeFile(path.join(project, 'exports.mjs'), script);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { encode } from 'uqr';
-import { openBrowser, openCommand, printQr, type Spawner } from '../src/terminal.js';
+import { openBrowser, openCommand, printQr, type Spawner } from '../src/cli/terminal.js';
 
 /** Reads the half-block drawing back into a matrix of "light" modules (blocks are light). */
 function readQr(text: string): boolean[][] {

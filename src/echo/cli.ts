@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { Command, CommanderError, Option } from 'commander';
-import { packageVersion, parseWholeNumber } from '../args.js';
+import { packageVersion, parseWholeNumber } from '../cli/args.js';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, LOG_LEVELS, type LogFormat } from '../log.js';
 import {

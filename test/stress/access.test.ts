@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { basicAuth, parseCredentials } from '../../src/auth.js';
-import { createAquaServer, type AquaServer } from '../../src/server.js';
+import { basicAuth, parseCredentials } from '../../src/server/auth.js';
+import { createAquaServer, type AquaServer } from '../../src/server/index.js';
 import { rawExchange, startCli } from './support.js';
 
 const BIN = fileURLToPath(new URL('../../bin/aqua-serve.js', import.meta.url));

@@ -3,9 +3,9 @@ import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HttpError, statusOf } from '../../src/errors.js';
-import { parseUrlPath, resolveFsPath } from '../../src/resolve.js';
-import { createAquaServer, type AquaServer } from '../../src/server.js';
+import { HttpError, statusOf } from '../../src/respond/errors.js';
+import { parseUrlPath, resolveFsPath } from '../../src/fs/resolve.js';
+import { createAquaServer, type AquaServer } from '../../src/server/index.js';
 import { rawExchange } from './support.js';
 
 const SEED = 20261126;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAX_RANGES, parseRange, resolveRanges } from '../../src/http/range.js';
-import { createAquaServer, type AquaServer } from '../../src/server.js';
+import { createAquaServer, type AquaServer } from '../../src/server/index.js';
 import { patternBytes, rawExchange } from './support.js';
 
 const SEED = 20261126;

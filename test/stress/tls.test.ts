@@ -8,8 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isGone } from '../../src/body.js';
-import { createAquaServer } from '../../src/server.js';
+import { isGone } from '../../src/respond/body.js';
+import { createAquaServer } from '../../src/server/index.js';
 import { patternBytes, rawExchange, sha256, startCli, waitFor, type Child } from './support.js';
 
 const BIG = 13 * 1024 * 1024;

@@ -1,9 +1,9 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from './cache/blocks.js';
+import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
 
-export { FileChangedError } from './cache/blocks.js';
+export { FileChangedError } from '../fs/cache/blocks.js';
 
 /** An inclusive byte span of a file: `{ start: 0, end: 9 }` is the first ten bytes. */
 export interface ByteSpan {

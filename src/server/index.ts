@@ -8,10 +8,10 @@ import http2, {
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { basicAuth, type BasicAuth } from './auth.js';
-import { sendError } from './errors.js';
-import { serveDirectory } from './handler.js';
-import type { Logger } from './log.js';
-import type { ServeOptions } from './options.js';
+import { sendError } from '../respond/errors.js';
+import { serveDirectory } from '../handler/index.js';
+import type { Logger } from '../log.js';
+import type { ServeOptions } from '../handler/options.js';
 
 /**
  * A plain `(req, res)` request listener: an Express app, a connect stack, or `serveDirectory(...)`.

@@ -1,4 +1,4 @@
-import type { Listing } from './model.js';
+import type { Listing } from '../../fs/entries.js';
 
 /** `{ "path": "/sub/", "entries": [{ "name", "type", "size", "mtime" }] }` with ISO-8601 times. */
 export function renderListingJson(listing: Listing): string {

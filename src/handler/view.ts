@@ -1,18 +1,18 @@
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { setCommonHeaders, type RequestContext } from '../context.js';
-import { readEntries, type Entry } from '../listing/model.js';
-import { compareNames } from '../listing/sort.js';
-import { contentType } from '../mime.js';
-import { resolveFsPath } from '../resolve.js';
-import { kindOf, playabilityOf, type Kind } from '../ui/kind.js';
-import { PAGE_HEADERS } from '../ui/page.js';
-import type { FileView } from './chrome.js';
-import { renderImageHtml } from './image.js';
-import { renderPlayerHtml } from './player.js';
-import { findSubtitles, neighbours } from './siblings.js';
-import { decodeSubtitleBytes, srtToVtt } from './srt.js';
-import { decodeText, looksBinary, renderTextHtml, TEXT_VIEW_LIMIT } from './text.js';
+import { setCommonHeaders, type RequestContext } from './context.js';
+import { readEntries, type Entry } from '../fs/entries.js';
+import { compareNames } from '../fs/sort.js';
+import { contentType } from '../http/mime.js';
+import { resolveFsPath } from '../fs/resolve.js';
+import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
+import { PAGE_HEADERS } from '../pages/ui/page.js';
+import type { FileView } from '../pages/view/chrome.js';
+import { renderImageHtml } from '../pages/view/image.js';
+import { renderPlayerHtml } from '../pages/view/player.js';
+import { findSubtitles, neighbours } from '../pages/view/siblings.js';
+import { decodeSubtitleBytes, srtToVtt } from '../pages/srt.js';
+import { decodeText, looksBinary, renderTextHtml, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
 
 /** A regular file opened for this request: its one handle (closed by the caller), its stat, its name. */
 export interface OpenFile {

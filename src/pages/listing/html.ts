@@ -1,5 +1,5 @@
-import type { Entry, Listing } from './model.js';
-import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from './sort.js';
+import type { Entry, Listing } from '../../fs/entries.js';
+import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from '../../fs/sort.js';
 import { renderCrumbs } from '../ui/crumbs.js';
 import { childHref, escapeHtml, hrefOf } from '../ui/escape.js';
 import { exactTime, humanSize, plural, relativeTime } from '../ui/format.js';

@@ -1,4 +1,7 @@
 /** HTML escaping and URL building for the pages: every name goes through here before it reaches markup. */
+import { encodeSegment } from '../../http/url.js';
+
+export { encodeSegment } from '../../http/url.js';
 
 const HTML_ESCAPES: Readonly<Record<string, string>> = {
   '&': '&amp;',
@@ -14,23 +17,6 @@ export function escapeHtml(text: string): string {
 }
 
 const NEEDS_ESCAPE = /[&<>"']/;
-
-const UNRESERVED = /^[A-Za-z0-9\-_.~]*$/;
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-/**
- * Percent-encodes one path segment. `encodeURIComponent` leaves `!'()*` alone; they are legal in a path
- * but `'` and `(` are encoded anyway so a URL can sit in any attribute or CSS context.
- * Lone surrogates (invalid UTF-16 from a broken file name) become U+FFFD instead of throwing.
- */
-export function encodeSegment(segment: string): string {
-  if (UNRESERVED.test(segment)) return segment; // the common case, and 10,000-row listings feel it
-  return encodeURIComponent(segment.replace(LONE_SURROGATE, '\uFFFD')).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
 
 /**
  * The URL of a folder (`/a%20b/`) followed by the encoded `name` (plus `/` for a folder): the fast path of {@link

@@ -1,4 +1,4 @@
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 
 /**
  * Options of the directory handler ({@link serveDirectory}) — the same policy the CLI flags set;

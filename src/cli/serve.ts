@@ -6,11 +6,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
-import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from './log.js';
-import { parseCredentials } from './auth.js';
+import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from '../log.js';
+import { parseCredentials } from '../server/auth.js';
 import type http from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
-import { createAquaServer, type AquaServer, type AquaServerOptions, type TlsOptions } from './server.js';
+import { createAquaServer, type AquaServer, type AquaServerOptions, type TlsOptions } from '../server/index.js';
 import { openBrowser, printQr } from './terminal.js';
 import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
 

@@ -1,15 +1,15 @@
 import type { Stats } from 'node:fs';
 import { fileBody, pump, type ByteSpan, type FileSource } from './body.js';
-import { setCommonHeaders, type RequestContext } from './context.js';
+import { setCommonHeaders, type RequestContext } from '../handler/context.js';
 import { sendError } from './errors.js';
-import { cacheControl } from './http/cache.js';
-import { evaluatePreconditions } from './http/conditional.js';
-import { attachmentDisposition } from './http/disposition.js';
-import { fileETag } from './http/etag.js';
-import { formatHttpDate } from './http/httpdate.js';
-import { planMultipart } from './http/multipart.js';
-import { contentRange, parseRange, resolveRanges, unsatisfiedRange, type RangeDecision } from './http/range.js';
-import { contentType } from './mime.js';
+import { cacheControl } from '../http/cache.js';
+import { evaluatePreconditions } from '../http/conditional.js';
+import { attachmentDisposition } from '../http/disposition.js';
+import { fileETag } from '../http/etag.js';
+import { formatHttpDate } from '../http/httpdate.js';
+import { planMultipart } from '../http/multipart.js';
+import { contentRange, parseRange, resolveRanges, unsatisfiedRange, type RangeDecision } from '../http/range.js';
+import { contentType } from '../http/mime.js';
 
 /**
  * A regular file to answer with: stat'ed through its own open handle (no gap between stat and read),

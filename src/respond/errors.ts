@@ -1,15 +1,6 @@
 import type { ServerResponse } from 'node:http';
 
-/** An HTTP-level failure with the status it maps to. Its message is for logs, never for clients. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message?: string,
-  ) {
-    super(message ?? `HTTP ${status}`);
-    this.name = 'HttpError';
-  }
-}
+export { HttpError, statusOf } from '../http/errors.js';
 
 /** The one sentence a client sees for each status: fixed text, never `err.message` or a path. */
 const PAGES: Readonly<Record<number, { title: string; text: string }>> = {
@@ -23,25 +14,6 @@ const PAGES: Readonly<Record<number, { title: string; text: string }>> = {
   500: { title: 'Internal Server Error', text: 'Something went wrong on the server; it has been logged.' },
   503: { title: 'Service Unavailable', text: 'The server is busy; try again in a moment.' },
 };
-
-/** Error codes of the file system mapped to the status a client sees; anything else is a 500. */
-const FS_STATUS: Readonly<Record<string, number>> = {
-  ENOENT: 404,
-  ENOTDIR: 404,
-  ENAMETOOLONG: 404,
-  ELOOP: 404,
-  EACCES: 403,
-  EPERM: 403,
-  // Out of file descriptors: the server is overloaded, not broken; the client may retry.
-  EMFILE: 503,
-  ENFILE: 503,
-};
-
-export function statusOf(err: unknown): number {
-  if (err instanceof HttpError) return err.status;
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  return (code && FS_STATUS[code]) || 500;
-}
 
 export function errorPage(status: number): { title: string; body: string } {
   const page = PAGES[status] ?? { title: `Error ${status}`, text: 'The request failed.' };

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BlockCache } from './cache/blocks.js';
+import type { BlockCache } from '../fs/cache/blocks.js';
 import type { ResolvedServeOptions } from './options.js';
-import type { UrlPath } from './resolve.js';
+import type { UrlPath } from '../fs/resolve.js';
 
 /** Everything a responder needs to know about one request, passed as one object. */
 export interface RequestContext {

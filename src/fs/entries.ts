@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { isInside } from '../resolve.js';
+import { isInside } from './resolve.js';
 
 /** One row of a folder listing: what both renderers (HTML and JSON) are made from. */
 export interface Entry {

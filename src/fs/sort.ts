@@ -1,4 +1,4 @@
-import type { Entry } from './model.js';
+import type { Entry } from './entries.js';
 
 export type SortKey = 'name' | 'size' | 'date';
 export type SortOrder = 'asc' | 'desc';

@@ -1,7 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import net from 'node:net';
 import os from 'node:os';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 
 /** Environment variable through which the primary tells its workers the port to share. */
 export const WORKER_PORT_ENV = 'AQUA_WORKER_PORT';

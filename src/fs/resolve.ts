@@ -1,7 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { HttpError } from './errors.js';
-import { encodeSegment } from './ui/escape.js';
+import { HttpError } from '../http/errors.js';
 
 /** The decoded, checked segments of a request path; `..`, `.`, empty and unsafe segments are gone. */
 export interface UrlPath {
@@ -69,11 +68,4 @@ export async function resolveFsPath(root: string, url: UrlPath, options: { follo
 /** The canonical real path of a served folder (symlinks in the root's own path resolved once). */
 export async function realRoot(root: string): Promise<string> {
   return realpath(path.resolve(root));
-}
-
-/** Percent-encode each segment for a URL path: `/a b/c#d` → `/a%20b/c%23d` (the pages' own encoding). */
-export function encodePath(segments: readonly string[]): string {
-  let out = '';
-  for (const s of segments) out += '/' + encodeSegment(s);
-  return out;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /** The version in the package's own package.json (both bins print it for `--version`). */
 export function packageVersion(): string {
-  const pkg: unknown = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const pkg: unknown = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'));
   return typeof pkg === 'object' && pkg !== null && 'version' in pkg && typeof pkg.version === 'string'
     ? pkg.version
     : '0.0.0';

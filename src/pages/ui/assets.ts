@@ -4,14 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The pages' own CSS, JS and icons. They are real files in the package's `assets/` folder (shipped as they
- * are, no build step: `dist/ui/assets.js` and `src/ui/assets.ts` both find it at `../../assets/`), read
+ * are, no build step: `dist/pages/ui/assets.js` and `src/pages/ui/assets.ts` both find it at `../../../assets/`), read
  * once into memory, and served under a prefix no user file can take: `/.aqua/` is a dot-folder, which
  * the dotfile rule hides from listings and requests, and the handler routes it here before that rule.
  * Every URL carries a hash of the content, so it can be cached forever.
  */
 export const ASSET_PREFIX = '/.aqua/';
 
-const ASSET_DIR = new URL('../../assets/', import.meta.url);
+const ASSET_DIR = new URL('../../../assets/', import.meta.url);
 
 const TYPES: Readonly<Record<string, string>> = {
   '.css': 'text/css; charset=utf-8',

@@ -1,21 +1,22 @@
 import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { BlockCache, sameIdentity } from './cache/blocks.js';
-import { KnownFiles, StatBatcher } from './cache/files.js';
+import { BlockCache, sameIdentity } from '../fs/cache/blocks.js';
+import { KnownFiles, StatBatcher } from '../fs/cache/files.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
-import { HttpError, sendError, statusOf } from './errors.js';
-import { serveFile } from './file.js';
-import { renderListingHtml } from './listing/html.js';
-import { renderListingJson } from './listing/json.js';
-import { readEntries } from './listing/model.js';
-import { sortEntries, sortStateFrom } from './listing/sort.js';
+import { HttpError, sendError, statusOf } from '../respond/errors.js';
+import { serveFile } from '../respond/file.js';
+import { renderListingHtml } from '../pages/listing/html.js';
+import { renderListingJson } from '../pages/listing/json.js';
+import { readEntries } from '../fs/entries.js';
+import { sortEntries, sortStateFrom } from '../fs/sort.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
-import { encodePath, parseUrlPath, realRoot, resolveFsPath } from './resolve.js';
-import { ASSET_PREFIX, serveAsset } from './ui/assets.js';
-import { extensionOf } from './ui/kind.js';
-import { PAGE_HEADERS } from './ui/page.js';
-import { serveSrtAsVtt, serveViewer } from './view/serve.js';
+import { parseUrlPath, realRoot, resolveFsPath } from '../fs/resolve.js';
+import { encodePath } from '../http/url.js';
+import { ASSET_PREFIX, serveAsset } from '../pages/ui/assets.js';
+import { extensionOf } from '../pages/ui/kind.js';
+import { PAGE_HEADERS } from '../pages/ui/page.js';
+import { serveSrtAsVtt, serveViewer } from './view.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
