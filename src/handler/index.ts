@@ -1,8 +1,8 @@
-import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { BlockCache, sameIdentity } from '../fs/cache/blocks.js';
-import { KnownFiles, StatBatcher } from '../fs/cache/files.js';
+import { BlockCache } from '../fs/cache/blocks.js';
+import { KnownFiles, reopenKnown, StatBatcher } from '../fs/cache/files.js';
+import { openInside } from '../fs/open.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { HttpError, sendError, statusOf } from '../respond/errors.js';
 import { serveFile } from '../respond/file.js';
@@ -11,8 +11,9 @@ import { renderListingJson } from '../pages/listing/json.js';
 import { readEntries } from '../fs/entries.js';
 import { sortEntries, sortStateFrom } from '../fs/sort.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
-import { parseUrlPath, realRoot, resolveFsPath } from '../fs/resolve.js';
+import { parseUrlPath, realRoot } from '../fs/resolve.js';
 import { encodePath } from '../http/url.js';
+import { firstSighting } from '../fs/names.js';
 import { ASSET_PREFIX, serveAsset } from '../pages/ui/assets.js';
 import { extensionOf } from '../pages/ui/kind.js';
 import { PAGE_HEADERS } from '../pages/ui/page.js';
@@ -138,15 +139,13 @@ async function handle(
   const vttRequest = ctx.query.get('format') === 'vtt' && extensionOf(name) === 'srt';
   const known = url.trailingSlash || viewRequest || vttRequest ? undefined : state.files.get(key);
   if (known) {
-    const stat = await state.stats.stat(known.joined);
-    if (stat && sameIdentity(stat, known.identity)) return serveFile(ctx, { fh: null, abs: known.abs, stat, name });
+    const source = await reopenKnown(known, await state.stats.stat(known.joined), state.blocks);
+    if (source) return serveFile(ctx, { ...source, name });
     state.files.delete(key);
   }
-  const abs = await resolveFsPath(root, url, options);
-  const fh = await open(abs, 'r');
+  const { fh, stat, abs } = await openInside(root, url, options);
   let handedOver = false;
   try {
-    const stat = await fh.stat();
     if (stat.isFile()) {
       if (url.trailingSlash) return redirect(ctx, encodePath(url.segments));
       const file = { fh, stat, name };
@@ -156,7 +155,6 @@ async function handle(
       handedOver = true;
       return await serveFile(ctx, { fh, abs, stat, name });
     }
-    if (!stat.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
   } finally {
     if (!handedOver) await fh.close();
   }
@@ -184,7 +182,12 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
   if (!options.listing) throw new HttpError(404, 'listing disabled');
   const view = sortStateFrom(ctx.query);
   const entries = sortEntries(
-    await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }),
+    await readEntries(abs, {
+      root: ctx.root,
+      dotfiles: options.dotfiles,
+      followSymlinks: options.followSymlinks,
+      onRawName: (name) => reportRawName(ctx, name),
+    }),
     view,
   );
   const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
@@ -200,24 +203,25 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
   res.end(ctx.method === 'HEAD' ? undefined : body);
 }
 
+/** One log line per name that is not UTF-8 (it is listed and served; the log says why it looks odd). */
+function reportRawName(ctx: RequestContext, name: string): void {
+  const url = encodePath([...ctx.url.segments, name]);
+  if (firstSighting(url)) ctx.options.logger?.warn({ url }, 'file name is not valid UTF-8: listed with a marker');
+}
+
 /** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
 async function tryIndex(ctx: RequestContext): Promise<boolean> {
-  let fh;
-  let abs: string;
+  let opened;
   try {
-    abs = await resolveFsPath(
+    opened = await openInside(
       ctx.root,
       { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false },
       ctx.options,
     );
-    fh = await open(abs, 'r');
   } catch {
     return false;
   }
-  const stat = await fh.stat().catch(async (err: unknown) => {
-    await fh.close();
-    throw err;
-  });
+  const { fh, stat, abs } = opened;
   if (!stat.isFile()) {
     await fh.close();
     return false;
