@@ -1,21 +1,26 @@
 /**
  * Safe open: what a request may read is decided on the descriptor actually opened, not on a path checked
- * a moment before. Special files are refused before anything is opened, and nothing is ever opened in
- * a way that can block (a FIFO with no writer would hold a thread of Node's file-I/O pool forever).
+ * a moment before. Nothing is ever opened in a way that can block (a FIFO with no writer, opened for
+ * reading, would hold a thread of Node's file-I/O pool forever), and special files are refused before a
+ * byte is read.
  */
-import { constants, readlinkSync, type Stats } from 'node:fs';
+import { constants, existsSync, readlinkSync, type Stats } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { HttpError } from '../http/errors.js';
 import { sameIdentity, type FileIdentity } from './cache/blocks.js';
 import { fsPath, nameFromBytes } from './names.js';
 import { isInside, resolveFsPath, type UrlPath } from './resolve.js';
-import { Gate } from './gate.js';
+import { Gate, POOL_SIZE } from './gate.js';
+import { descriptors } from './descriptors.js';
 
 /**
  * Read-only; never blocks on a FIFO or a device; refuses a symlink in the last component (the path was
  * just resolved, so a symlink there now means it was swapped under us).
  */
 const SAFE_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW;
+/** The same, following symlinks: where they led is checked on the descriptor afterwards. */
+const FOLLOW_FLAGS = constants.O_RDONLY | constants.O_NONBLOCK;
 
 /** A regular file or a folder, open, with the stat of its descriptor. */
 export interface OpenedPath {
@@ -34,28 +39,31 @@ export interface OpenInsideOptions {
  * run at once, so they can never take every thread of the pool (default 4) from the reads of running
  * downloads.
  */
-const opens = new Gate(Math.max(1, Number(process.env.UV_THREADPOOL_SIZE ?? 4) - 1));
+const opens = new Gate(Math.max(1, POOL_SIZE - 1));
 
 /**
  * Open what `url` names under `root`, which must be a regular file or a folder, inside the root (unless
- * `followSymlinks`). Order: resolve the real path and check containment (cheap refusals first) → stat
- * it and refuse anything but a file or folder without opening it → open it non-blocking and without
- * following a final symlink → fstat the descriptor: it must be the very file stat'ed → ask the kernel
- * where the descriptor really is (`/proc/self/fd`) and check that is inside the root. A folder swapped
- * for a symlink between any two steps is caught by one of the last two.
+ * `followSymlinks`). On Linux: open the joined path non-blocking (a FIFO opens at once, a socket fails
+ * with ENXIO; neither is ever read) → fstat the descriptor and refuse anything but a file or folder →
+ * ask the kernel where the descriptor really is (`/proc/self/fd/N`, symlinks resolved) and require that
+ * to be inside the root. What is checked is what was opened, so a folder swapped for a symlink at any
+ * moment cannot lead out. Two trips to the thread pool. Elsewhere: see {@link openByRealPath}.
  *
- * Throws `HttpError(404)` for anything refused and the file system's errors (ENOENT…) as they are.
+ * Throws `HttpError(404)` for anything refused, `HttpError(503)` when descriptors are short (see
+ * descriptors.ts), and the file system's errors (ENOENT…) as they are.
  */
 export async function openInside(root: string, url: UrlPath, options: OpenInsideOptions): Promise<OpenedPath> {
   return opens.run(async () => {
-    const abs = await resolveFsPath(root, url, options);
-    const before = await stat(fsPath(abs));
-    if (!before.isFile() && !before.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
-    const fh = await openNonBlocking(abs);
+    if (!HAVE_PROC_FD) return openByRealPath(root, url, options);
+    const joined = url.segments.length === 0 ? root : path.join(root, ...url.segments);
+    descriptors.admit('new');
+    const fh = await openNonBlocking(joined, FOLLOW_FLAGS);
     try {
       const st = await fh.stat();
-      if (st.ino !== before.ino || st.dev !== before.dev) throw new HttpError(404, 'replaced while being opened');
-      if (!options.followSymlinks && !openedInside(fh, root, abs)) throw new HttpError(404, 'opened outside root');
+      if (!st.isFile() && !st.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
+      const abs = openedPath(fh);
+      if (abs === null) throw new HttpError(404, 'deleted while being opened');
+      if (!options.followSymlinks && !isInside(root, abs)) throw new HttpError(404, 'opened outside root');
       return { fh, stat: st, abs };
     } catch (err) {
       await fh.close();
@@ -65,11 +73,37 @@ export async function openInside(root: string, url: UrlPath, options: OpenInside
 }
 
 /**
+ * Without `/proc`: resolve the real path and check containment → stat it and refuse anything but a file
+ * or folder unopened → open it without following a final symlink → its fstat must be the inode stat'ed.
+ * A swap of an intermediate folder between the resolve and the open is not caught here.
+ */
+async function openByRealPath(root: string, url: UrlPath, options: OpenInsideOptions): Promise<OpenedPath> {
+  const abs = await resolveFsPath(root, url, options);
+  const before = await stat(fsPath(abs));
+  if (!before.isFile() && !before.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
+  descriptors.admit('new');
+  const fh = await openNonBlocking(abs, SAFE_FLAGS);
+  try {
+    const st = await fh.stat();
+    if (st.ino !== before.ino || st.dev !== before.dev) throw new HttpError(404, 'replaced while being opened');
+    return { fh, stat: st, abs };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+/**
  * Open a file already resolved and checked (a metadata-cache hit, or a download taking its handle back)
  * and confirm it is still that very file: same inode, size, mtime and ctime — the same bytes. A file
  * with that identity is the one that was found inside the root, wherever a link swap points now.
  */
-export async function openKnown(abs: string, expected: FileIdentity): Promise<FileHandle> {
+export async function openKnown(
+  abs: string,
+  expected: FileIdentity,
+  kind: 'new' | 'resume' = 'new',
+): Promise<FileHandle> {
+  descriptors.admit(kind);
   const fh = await openNonBlocking(abs).catch(() => {
     throw new FileGoneError();
   });
@@ -93,9 +127,9 @@ export class FileGoneError extends HttpError {
   }
 }
 
-async function openNonBlocking(abs: string): Promise<FileHandle> {
+async function openNonBlocking(abs: string, flags = SAFE_FLAGS): Promise<FileHandle> {
   try {
-    return await open(fsPath(abs), SAFE_FLAGS);
+    return descriptors.track(await open(fsPath(abs), flags));
   } catch (err) {
     // ELOOP: the last component became a symlink; ENXIO: a socket (or a FIFO swapped in); both name nothing here.
     const code = (err as NodeJS.ErrnoException).code;
@@ -104,24 +138,14 @@ async function openNonBlocking(abs: string): Promise<FileHandle> {
   }
 }
 
-let procFd: boolean | null = null;
+/** Linux and its like: the kernel tells where an open descriptor is. */
+const HAVE_PROC_FD = existsSync('/proc/self/fd');
 
 /**
- * Whether the open descriptor lies inside the root: on Linux the kernel's own answer (the link
- * `/proc/self/fd/N`, a memory-only lookup). Where there is no `/proc`, only the checks before it
- * (containment of the resolved path, same inode as stat'ed) stand.
+ * The real path of what the descriptor holds, from the kernel (`/proc/self/fd/N`: a memory-only lookup,
+ * names exact as bytes), or `null` for a file unlinked since it was opened (`<path> (deleted)`).
  */
-function openedInside(fh: FileHandle, root: string, abs: string): boolean {
-  if (procFd !== false) {
-    try {
-      const where = nameFromBytes(readlinkSync(`/proc/self/fd/${fh.fd}`, { encoding: 'buffer' }));
-      procFd = true;
-      // A file unlinked since it was opened reads `<path> (deleted)`: its place can no longer be checked.
-      return !where.endsWith(' (deleted)') && isInside(root, where);
-    } catch (err) {
-      if (procFd === true) throw err;
-      procFd = false;
-    }
-  }
-  return isInside(root, abs);
+function openedPath(fh: FileHandle): string | null {
+  const where = nameFromBytes(readlinkSync(`/proc/self/fd/${fh.fd}`, { encoding: 'buffer' }));
+  return where.endsWith(' (deleted)') ? null : where;
 }

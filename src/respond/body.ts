@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { openKnown } from '../fs/open.js';
+import { HeldFile } from '../fs/held.js';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { FileChangedError, identityKey, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
@@ -22,48 +22,29 @@ export interface FileSource {
   readonly stat: FileIdentity;
 }
 
-/** Open `abs` (safely: see fs/open.ts) and confirm it is still the file the response was planned for. */
-async function openSame(abs: string, expected: FileIdentity): Promise<FileHandle> {
-  return openKnown(abs, expected).catch(() => {
-    throw new FileChangedError();
-  });
-}
-
 /**
  * The one handle of one response's file: the handle the request opened, or (metadata-cache hit) opened on
- * first need and checked to be the same file. Closed once, by {@link FileSlot.close}.
+ * first need and checked to be the same file. It may be given back while the client does not read, when
+ * descriptors run short, and is then opened again, identity-checked (see fs/held.ts). Closed once, by
+ * {@link FileSlot.close}.
  */
 export class FileSlot {
-  private fh: FileHandle | null;
-  private opening: Promise<FileHandle> | null = null;
-  private closed = false;
+  private readonly held: HeldFile;
 
   constructor(readonly source: FileSource) {
-    this.fh = source.fh;
+    this.held = new HeldFile(source.abs, source.stat, source.fh);
   }
 
-  /** The open handle, opening it now if the response has none yet. */
-  handle(): Promise<FileHandle> {
-    if (this.closed) return Promise.reject(new FileChangedError());
-    if (this.fh) return Promise.resolve(this.fh);
-    this.opening ??= openSame(this.source.abs, this.source.stat).then(async (fh) => {
-      if (this.closed) {
-        await fh.close();
-        throw new FileChangedError();
-      }
-      this.fh = fh;
-      return fh;
+  /** Run `read` with the open handle; a file that is no longer the same throws {@link FileChangedError}. */
+  use<T>(read: (fh: FileHandle) => Promise<T>): Promise<T> {
+    return this.held.use(read).catch((err: unknown) => {
+      throw err instanceof FileChangedError ? err : new FileChangedError();
     });
-    return this.opening;
   }
 
   /** Close the handle if one is open; later calls do nothing. */
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    const fh = this.fh ?? (await this.opening?.catch(() => null)) ?? null;
-    this.fh = null;
-    await fh?.close();
+  close(): Promise<void> {
+    return this.held.close();
   }
 }
 
@@ -79,7 +60,7 @@ export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCac
   const blockSize = blocks.blockSize;
   const { start, end } = span;
   for (let index = Math.floor(start / blockSize); index * blockSize <= end; index++) {
-    const block = blocks.peek(id, index) ?? (await blocks.get(await slot.handle(), id, index, size));
+    const block = blocks.peek(id, index) ?? (await slot.use((fh) => blocks.get(fh, id, index, size)));
     const offset = index * blockSize;
     const from = Math.max(start - offset, 0);
     const to = Math.min(end - offset + 1, block.length);

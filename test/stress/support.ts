@@ -35,8 +35,13 @@ function statusField(pid: number, field: string): number {
   return Number(match[1]) / 1024;
 }
 
-async function start(args: string[], ready: RegExp, timeoutMs = 15_000): Promise<Child> {
-  const proc = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+async function start(args: string[], ready: RegExp, timeoutMs = 15_000, openFiles?: number): Promise<Child> {
+  // With `openFiles`, the child runs under `ulimit -n` (set by sh, which then becomes node: same pid).
+  const [command, argv] =
+    openFiles === undefined
+      ? [process.execPath, args]
+      : ['sh', ['-c', `ulimit -n ${openFiles} && exec "$0" "$@"`, process.execPath, ...args]];
+  const proc = spawn(command, argv, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -75,9 +80,12 @@ async function start(args: string[], ready: RegExp, timeoutMs = 15_000): Promise
   };
 }
 
-/** `createAquaServer(options)` in a child process on 127.0.0.1 (options must be JSON). */
-export function startScript(options: Record<string, unknown>): Promise<Child> {
-  return start([CHILD, JSON.stringify(options)], /LISTENING (\d+)/);
+/**
+ * `createAquaServer(options)` in a child process on 127.0.0.1 (options must be JSON); with `openFiles`,
+ * under that `ulimit -n`.
+ */
+export function startScript(options: Record<string, unknown>, openFiles?: number): Promise<Child> {
+  return start([CHILD, JSON.stringify(options)], /LISTENING (\d+)/, 15_000, openFiles);
 }
 
 /** The real CLI on 127.0.0.1 and a free port; reads the port from its banner. */
