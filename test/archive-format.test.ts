@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, truncate, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -226,13 +226,21 @@ describe('tar of a hostile tree', () => {
 });
 
 describe('a file that changes while the archive is read', () => {
-  it('throws ArchiveEntryChangedError naming the member: modified, shrunk, vanished', async () => {
+  it('throws ArchiveEntryChangedError naming the member: modified, shrunk, vanished, re-pointed', async () => {
     const dir = path.join(root, 'changing');
     await mkdir(dir);
     const cases: [string, () => Promise<void>, string][] = [
       ['modified', () => utimes(path.join(dir, 'f.bin'), new Date(), new Date(Date.now() + 5000)), 'was modified'],
       ['shrunk', () => truncate(path.join(dir, 'f.bin'), 10), 'changed size'],
       ['vanished', () => rm(path.join(dir, 'f.bin')), 'vanished'],
+      [
+        'replaced by a symlink out of the root',
+        async () => {
+          await rm(path.join(dir, 'f.bin'));
+          await symlink(path.join(outside, 'outside.txt'), path.join(dir, 'f.bin'));
+        },
+        'now leads outside the root',
+      ],
     ];
     for (const [label, change, reason] of cases) {
       await writeFile(path.join(dir, 'f.bin'), Buffer.alloc(300_000, 1));

@@ -59,8 +59,7 @@ export interface FileIoOptions {
 }
 
 /**
- * Reads archive members from disk, one file open at a time: each file is opened (non-blocking, so a file replaced by
- * a FIFO cannot hang a thread), checked to be the regular file that was planned (same size and mtime, still inside
+ * Reads archive members from disk, one file open at a time: each file is opened, checked to be the regular file that was planned (same size and mtime, still inside
  * the root), read in chunks of `chunkSize`, checked again after its last byte, and closed — also when the consumer
  * stops early. Any difference throws {@link ArchiveEntryChangedError} naming the member.
  */
@@ -107,10 +106,7 @@ export class FileIo implements ArchiveIo {
   private async openChecked(entry: ArchiveEntry): Promise<FileHandle> {
     let fh: FileHandle;
     try {
-      if (!this.options.followSymlinks && !isInside(this.options.root, await realpath(entry.abs))) {
-        throw new ArchiveEntryChangedError(entry.name, 'now leads outside the root');
-      }
-      fh = await open(entry.abs, constants.O_RDONLY | constants.O_NONBLOCK);
+      fh = await this.openContained(entry);
     } catch (err) {
       if (err instanceof ArchiveEntryChangedError) throw err;
       const code = (err as NodeJS.ErrnoException).code;
@@ -123,6 +119,25 @@ export class FileIo implements ArchiveIo {
       await fh.close();
       throw err;
     }
+  }
+
+  /**
+   * Open a member, non-blocking (a file replaced by a FIFO cannot hang a thread). Without `followSymlinks`, a plain
+   * file opens with `O_NOFOLLOW` in one call; only a symlink (ELOOP) costs a `realpath` to confirm it still leads
+   * inside the root, as the walk found it.
+   */
+  private async openContained(entry: ArchiveEntry): Promise<FileHandle> {
+    const flags = constants.O_RDONLY | constants.O_NONBLOCK;
+    if (this.options.followSymlinks) return open(entry.abs, flags);
+    try {
+      return await open(entry.abs, flags | constants.O_NOFOLLOW);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+    }
+    if (!isInside(this.options.root, await realpath(entry.abs))) {
+      throw new ArchiveEntryChangedError(entry.name, 'now leads outside the root');
+    }
+    return open(entry.abs, flags);
   }
 }
 

@@ -17,6 +17,8 @@ import { ASSET_PREFIX, serveAsset } from '../pages/ui/assets.js';
 import { extensionOf } from '../pages/ui/kind.js';
 import { PAGE_HEADERS } from '../pages/ui/page.js';
 import { serveSrtAsVtt, serveViewer } from './view.js';
+import { CrcCache } from '../archive/reader.js';
+import { requestedArchive, serveArchive } from '../archive/route.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -71,6 +73,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     blocks: new BlockCache({ blockSize: opts.chunkSize, maxBytes: opts.memoryCacheBytes }),
     files: new KnownFiles(),
     stats: new StatBatcher(),
+    crcs: new CrcCache(),
   };
   return (req, res, next) => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
@@ -84,6 +87,8 @@ interface HandlerState {
   readonly blocks: BlockCache;
   readonly files: KnownFiles;
   readonly stats: StatBatcher;
+  /** CRC-32s of files already sent in a ZIP, for resumed archive downloads. */
+  readonly crcs: CrcCache;
 }
 
 function fail(
@@ -160,7 +165,7 @@ async function handle(
   } finally {
     if (!handedOver) await fh.close();
   }
-  return serveFolder(ctx, abs);
+  return serveFolder(ctx, abs, state);
 }
 
 function answerOtherMethod(req: IncomingMessage, res: ServerResponse, options: ResolvedServeOptions): void {
@@ -177,9 +182,13 @@ function answerOtherMethod(req: IncomingMessage, res: ServerResponse, options: R
   res.end();
 }
 
-async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
+async function serveFolder(ctx: RequestContext, abs: string, state: HandlerState): Promise<void> {
   const { res, url, options } = ctx;
   if (url.segments.length > 0 && !url.trailingSlash) return redirect(ctx, encodePath(url.segments) + '/');
+  if (ctx.query.has('download')) {
+    if (!options.archives) throw new HttpError(404, 'archives disabled');
+    return serveArchive(ctx, abs, requestedArchive(ctx.query, { gzip: options.archiveGzip }) ?? 'zip', state.crcs);
+  }
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');
   const view = sortStateFrom(ctx.query);
@@ -189,7 +198,7 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
   );
   const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
   const json = wantsJson(ctx);
-  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now() });
+  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now(), archives: options.archives });
   setCommonHeaders(ctx);
   res.statusCode = 200;
   if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);

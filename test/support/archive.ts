@@ -25,7 +25,7 @@ export const HOSTILE_NAMES = [
 export const FIXTURE_MTIME = new Date('2024-05-17T10:20:30Z');
 
 /**
- * A tree with hostile names, an empty file, an empty folder, nested folders, and what must stay out of an archive:
+ * A tree with hostile names, an empty file, a symlink to a file beside it, an empty folder, nested folders, and what must stay out of an archive:
  * a dotfile, a dot-folder, a symlink to `outside` (a folder outside the served root), a dangling symlink, a FIFO.
  * Returns the members expected (relative to `dir`, folders ending with `/`) and their contents.
  */
@@ -43,6 +43,8 @@ export async function hostileTree(outside: string, dir: string): Promise<Map<str
   await put('empty.bin', Buffer.alloc(0));
   await put('nested/deeper/random.bin', Buffer.from(Array.from({ length: 200_001 }, (_, i) => (i * 7919) % 251)));
   await put('nested/ünïcödé 名前.txt', Buffer.from('unicode\n'));
+  await symlink('space name.txt', path.join(dir, 'link-inside.txt'));
+  expected.set('link-inside.txt', expected.get('space name.txt') ?? null);
   await writeFile(path.join(dir, '.secret'), 'hidden');
   await mkdir(path.join(dir, '.git'));
   await writeFile(path.join(dir, '.git', 'config'), 'hidden');
