@@ -59,9 +59,10 @@ export interface FileIoOptions {
 }
 
 /**
- * Reads archive members from disk, one file open at a time: each file is opened, checked to be the regular file that was planned (same size and mtime, still inside
- * the root), read in chunks of `chunkSize`, checked again after its last byte, and closed — also when the consumer
- * stops early. Any difference throws {@link ArchiveEntryChangedError} naming the member.
+ * Reads archive members from disk, one file open at a time: each file is opened, checked to be the regular file
+ * that was planned (same size and mtime, still inside the root), read in chunks of `chunkSize`, checked again after
+ * its last byte, and closed — also when the consumer stops early. Any difference throws
+ * {@link ArchiveEntryChangedError} naming the member.
  */
 export class FileIo implements ArchiveIo {
   constructor(private readonly options: FileIoOptions) {}

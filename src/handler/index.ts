@@ -198,7 +198,8 @@ async function serveFolder(ctx: RequestContext, abs: string, state: HandlerState
   );
   const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
   const json = wantsJson(ctx);
-  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now(), archives: options.archives });
+  const page = { ...view, now: Date.now(), archives: options.archives };
+  const body = json ? renderListingJson(listing) : renderListingHtml(listing, page);
   setCommonHeaders(ctx);
   res.statusCode = 200;
   if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);

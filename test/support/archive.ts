@@ -25,9 +25,10 @@ export const HOSTILE_NAMES = [
 export const FIXTURE_MTIME = new Date('2024-05-17T10:20:30Z');
 
 /**
- * A tree with hostile names, an empty file, a symlink to a file beside it, an empty folder, nested folders, and what must stay out of an archive:
- * a dotfile, a dot-folder, a symlink to `outside` (a folder outside the served root), a dangling symlink, a FIFO.
- * Returns the members expected (relative to `dir`, folders ending with `/`) and their contents.
+ * A tree with hostile names, an empty file, a symlink to a file beside it, an empty folder, nested folders, and
+ * what must stay out of an archive: a dotfile, a dot-folder, a symlink to `outside` (a folder outside the served
+ * root), a dangling symlink, a FIFO. Returns the members expected (relative to `dir`, folders ending with `/`) and
+ * their contents.
  */
 export async function hostileTree(outside: string, dir: string): Promise<Map<string, Buffer | null>> {
   const expected = new Map<string, Buffer | null>();
