@@ -2,7 +2,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip } from 'node:zlib';
-import type { RequestContext } from '../handler/context.js';
+import { homeOf, type RequestContext } from '../handler/context.js';
 import { HttpError } from '../http/errors.js';
 import { attachmentDisposition } from '../http/disposition.js';
 import type { Logger } from '../log.js';
@@ -23,12 +23,10 @@ const TYPES: Readonly<Record<ArchiveFormat, string>> = {
 };
 
 /**
- * The archive a folder URL asks for: `?download=zip` (or a bare `?download`), `?download=tar`, `?download=tar.gz`
- * (only when `gzip` is allowed); `null` without `download`. Another value is a bad request (400).
+ * The archive a folder URL's `?download=<asked>` names: `zip` (or a bare `?download`), `tar`, `tar.gz` (only when
+ * `gzip` is allowed, else 404). Another value is a bad request (400).
  */
-export function requestedArchive(query: URLSearchParams, options: { gzip: boolean }): ArchiveFormat | null {
-  const asked = query.get('download');
-  if (asked === null) return null;
+export function requestedArchive(asked: string, options: { gzip: boolean }): ArchiveFormat {
   if (asked === '' || asked === 'zip') return 'zip';
   if (asked === 'tar') return 'tar';
   if (asked === 'tar.gz' || asked === 'tgz') {
@@ -64,6 +62,7 @@ export async function serveArchive(
     reported(coalesce(body, options.chunkSize), options.logger, ctx.req.url ?? '');
   await send(ctx.res, { ...rep, read: (span) => report(rep.read(span)) } satisfies Representation, {
     cacheControl: 'no-cache',
+    home: homeOf(ctx.base),
     headers: { 'Content-Disposition': attachmentDisposition(`${top}.${format}`) },
   });
 }
