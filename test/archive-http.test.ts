@@ -6,7 +6,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bsdtarKeeps, hostileTree, pythonZipInfo, run } from './support/archive.js';
-import { openFds, request, start, type Running } from './helpers.js';
+import { openFds, request, spawnCli, start, type Running } from './helpers.js';
 
 let root: string;
 let outside: string;
@@ -256,5 +256,46 @@ describe('50 concurrent archive downloads of a 1,000-file folder', () => {
     }
     // Per download: the client's socket and the server's (both in this process), and one file at a time.
     expect(peak - base).toBeLessThanOrEqual(50 * 3 + 16);
+  });
+});
+
+describe('the real CLI', () => {
+  it('serves archives by default (curl, unzip -t); --archive-max-files and --no-archives', async () => {
+    const cli = await spawnCli([root, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn']);
+    try {
+      const file = path.join(outside, 'cli.zip');
+      await run('curl', ['-sS', '-f', '-o', file, `http://127.0.0.1:${cli.port}/tree/?download=zip`]);
+      expect((await run('unzip', ['-t', file])).stdout).toContain('No errors detected');
+    } finally {
+      await cli.stop();
+    }
+    const limited = await spawnCli([
+      root,
+      '--port',
+      '0',
+      '--host',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      '--archive-max-files',
+      '5',
+    ]);
+    try {
+      expect((await request(limited.port, '/tree/?download=zip')).status).toBe(403);
+    } finally {
+      await limited.stop();
+    }
+    const off = await spawnCli([root, '--port', '0', '--host', '127.0.0.1', '--log-level', 'warn', '--no-archives']);
+    try {
+      expect((await request(off.port, '/tree/?download=tar')).status).toBe(404);
+      expect((await request(off.port, '/tree/')).body.toString()).not.toContain('dl-folder');
+    } finally {
+      await off.stop();
+    }
+  });
+
+  it('--help documents the archive flags', async () => {
+    const { stdout } = await run(process.execPath, ['bin/aqua-serve.js', '--help']);
+    for (const flag of ['--no-archives', '--archive-max-files <n>', '--archive-gzip']) expect(stdout).toContain(flag);
   });
 });
