@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `node bench/archive.js` (also `npm run bench:archive`): folder archives (issue 16).
+// `npm run bench:archive` (node bench/archive.js): folder archives (issue 16).
 //  1. Throughput: the ZIP of a folder of 13 MiB files against downloads of one 13 MiB file, same clients, same
 //     time; the target is a ratio of at least 0.8.
 //  2. Memory: the server's peak RSS while one client downloads the ZIP of a folder of 13 MiB sparse files of
