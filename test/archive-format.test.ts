@@ -255,3 +255,26 @@ describe('a file that changes while the archive is read', () => {
     }
   });
 });
+
+describe('a name that is not UTF-8 (an old disk)', () => {
+  it('goes into the ZIP and the tar as its exact bytes (ZIP: without the UTF-8 flag; tar: hdrcharset=BINARY)', async () => {
+    const dir = path.join(root, 'raw');
+    await mkdir(dir);
+    const rawName = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x2e, 0x74, 0x78, 0x74]); // "café.txt" in Latin-1
+    await writeFile(Buffer.concat([Buffer.from(dir + '/'), rawName]), 'latin-1 name\n');
+    try {
+      const entries = await walkFolder(dir, 'raw', { root, dotfiles: false, followSymlinks: false, maxEntries: 10 });
+      const zip = path.join(root, 'raw.zip');
+      await writeSparse(zip, zipSpan(await planZip(entries), null, io()));
+      expect((await run('unzip', ['-t', zip])).stdout).toContain('No errors detected');
+      const listed = (await run('unzip', ['-Z1', zip], { encoding: 'buffer' })).stdout;
+      expect(listed.includes(Buffer.concat([Buffer.from('raw/'), rawName, Buffer.from('\n')]))).toBe(true);
+      const tar = path.join(root, 'raw.tar');
+      await writeSparse(tar, tarSpan(await planTar(entries), null, io()));
+      const names = (await run('tar', ['--quoting-style=literal', '-tf', tar], { encoding: 'buffer' })).stdout;
+      expect(names.includes(Buffer.concat([Buffer.from('raw/'), rawName, Buffer.from('\n')]))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

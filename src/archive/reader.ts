@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { fsPath, nameFromBytes } from '../fs/names.js';
 import { isInside } from '../fs/resolve.js';
 import { ArchiveEntryChangedError, type ArchiveEntry } from './entry.js';
 
@@ -129,16 +130,17 @@ export class FileIo implements ArchiveIo {
    */
   private async openContained(entry: ArchiveEntry): Promise<FileHandle> {
     const flags = constants.O_RDONLY | constants.O_NONBLOCK;
-    if (this.options.followSymlinks) return open(entry.abs, flags);
+    const file = fsPath(entry.abs);
+    if (this.options.followSymlinks) return open(file, flags);
     try {
-      return await open(entry.abs, flags | constants.O_NOFOLLOW);
+      return await open(file, flags | constants.O_NOFOLLOW);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
     }
-    if (!isInside(this.options.root, await realpath(entry.abs))) {
+    const real = nameFromBytes(await realpath(file, { encoding: 'buffer' }));
+    if (!isInside(this.options.root, real))
       throw new ArchiveEntryChangedError(entry.name, 'now leads outside the root');
-    }
-    return open(entry.abs, flags);
+    return open(file, flags);
   }
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { bytesOfName, hasRawBytes } from '../fs/names.js';
 import { clip, firstMember, overlaps, YIELD_EVERY, yieldToLoop, type ArchiveEntry, type Span } from './entry.js';
 import type { ArchiveIo } from './reader.js';
 
@@ -29,24 +30,30 @@ function padded(length: number): number {
 }
 
 /** One pax record, `"<length> <key>=<value>\n"`, where the length counts its own digits. */
-function paxRecord(key: string, value: string): string {
-  const rest = ` ${key}=${value}\n`;
-  const restBytes = Buffer.byteLength(rest);
+function paxRecord(key: string, value: Buffer): Buffer {
+  const restBytes = key.length + value.length + 3;
   let length = restBytes + 1;
   while (String(length).length + restBytes !== length) length = String(length).length + restBytes;
-  return `${length}${rest}`;
+  return Buffer.concat([Buffer.from(`${length} ${key}=`), value, Buffer.from('\n')]);
 }
 
-/** The pax records a member needs, or '' when the ustar header says everything. */
-function paxRecords(entry: ArchiveEntry): string {
-  const nameFits = /^[\x20-\x7e]*$/.test(entry.name) && entry.name.length <= USTAR_NAME;
-  let records = nameFits ? '' : paxRecord('path', entry.name);
-  if (entry.size > MAX_OCTAL_SIZE) records += paxRecord('size', String(entry.size));
-  return records;
+/**
+ * The pax records a member needs (empty when the ustar header says everything): its path when long or not ASCII
+ * (with `hdrcharset=BINARY` first when the name's bytes are not UTF-8, so readers take them as they are), its size
+ * when too big for the octal field.
+ */
+function paxRecords(entry: ArchiveEntry): Buffer {
+  const records: Buffer[] = [];
+  if (!/^[\x20-\x7e]*$/.test(entry.name) || entry.name.length > USTAR_NAME) {
+    if (hasRawBytes(entry.name)) records.push(paxRecord('hdrcharset', Buffer.from('BINARY')));
+    records.push(paxRecord('path', bytesOfName(entry.name)));
+  }
+  if (entry.size > MAX_OCTAL_SIZE) records.push(paxRecord('size', Buffer.from(String(entry.size))));
+  return Buffer.concat(records);
 }
 
 function headerLength(entry: ArchiveEntry): number {
-  const pax = Buffer.byteLength(paxRecords(entry));
+  const pax = paxRecords(entry).length;
   return (pax > 0 ? BLOCK + padded(pax) : 0) + BLOCK;
 }
 
@@ -106,12 +113,13 @@ function fallbackName(entry: ArchiveEntry): string {
 function memberHeader(entry: ArchiveEntry): Buffer {
   const type = entry.type === 'directory' ? '5' : '0';
   const records = paxRecords(entry);
-  const ustar = ustarHeader(records ? fallbackName(entry) : entry.name, type, memberSize(entry), entry.mtimeMs);
-  if (!records) return ustar;
-  const data = Buffer.alloc(padded(Buffer.byteLength(records)));
-  data.write(records, 0, 'utf8');
+  const pax = records.length > 0;
+  const ustar = ustarHeader(pax ? fallbackName(entry) : entry.name, type, memberSize(entry), entry.mtimeMs);
+  if (!pax) return ustar;
+  const data = Buffer.alloc(padded(records.length));
+  records.copy(data);
   const paxName = `PaxHeaders/${fallbackName(entry)}`.slice(0, USTAR_NAME);
-  return Buffer.concat([ustarHeader(paxName, 'x', Buffer.byteLength(records), entry.mtimeMs), data, ustar]);
+  return Buffer.concat([ustarHeader(paxName, 'x', records.length, entry.mtimeMs), data, ustar]);
 }
 
 /** The bytes of `span` (inclusive; `null` for everything) of the planned tar, in order. */

@@ -1,6 +1,7 @@
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readEntries, type Entry } from '../fs/entries.js';
+import { fsPath } from '../fs/names.js';
 import { HttpError } from '../http/errors.js';
 import type { ArchiveEntry } from './entry.js';
 
@@ -27,9 +28,9 @@ export interface WalkOptions {
  */
 export async function walkFolder(abs: string, top: string, options: WalkOptions): Promise<ArchiveEntry[]> {
   const walk = new Walk(options);
-  const topStat = await stat(abs);
+  const topStat = await stat(fsPath(abs));
   walk.add({ name: `${top}/`, type: 'directory', size: 0, mtimeMs: topStat.mtimeMs, abs });
-  await walk.into(abs, `${top}/`, 1, new Set([await realpath(abs)]));
+  await walk.into(abs, `${top}/`, 1, new Set([await realKey(abs)]));
   return walk.entries;
 }
 
@@ -57,7 +58,7 @@ class Walk {
         this.add({ name: prefix + entry.name, type: 'file', size: entry.size, mtimeMs: entry.mtimeMs, abs });
         continue;
       }
-      const real = await realpath(abs).catch(() => null);
+      const real = await realKey(abs).catch(() => null);
       if (real === null || ancestors.has(real)) continue; // vanished, or a loop back up the tree
       if (depth >= this.maxDepth) throw new HttpError(403, `folder is more than ${this.maxDepth} levels deep`);
       const name = `${prefix}${entry.name}/`;
@@ -67,6 +68,11 @@ class Walk {
       ancestors.delete(real);
     }
   }
+}
+
+/** The real path of a folder, as a key (its bytes in hex: a name need not be UTF-8). */
+async function realKey(abs: string): Promise<string> {
+  return (await realpath(fsPath(abs), { encoding: 'buffer' })).toString('hex');
 }
 
 function byName(a: Entry, b: Entry): number {

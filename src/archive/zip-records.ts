@@ -26,7 +26,10 @@ const TIMESTAMP_EXTRA = 9;
 
 /** What the records of one member are made from. */
 export interface MemberFields {
+  /** The name's exact bytes. */
   readonly name: Buffer;
+  /** The name is UTF-8 (flag bit 11); a name whose bytes are not (an old disk's) goes as the bytes it is. */
+  readonly utf8: boolean;
   readonly directory: boolean;
   readonly size: number;
   readonly mtimeMs: number;
@@ -85,7 +88,7 @@ function writeTimestamp(buf: Buffer, at: number, mtimeMs: number): number {
 function writeCommon(buf: Buffer, at: number, member: MemberFields, zip64: boolean): number {
   const { date, time } = dosDateTime(member.mtimeMs);
   buf.writeUInt16LE(zip64 ? VERSION_45 : VERSION_20, at);
-  buf.writeUInt16LE(member.directory ? FLAG_UTF8 : FLAG_UTF8 | FLAG_DESCRIPTOR, at + 2);
+  buf.writeUInt16LE((member.utf8 ? FLAG_UTF8 : 0) | (member.directory ? 0 : FLAG_DESCRIPTOR), at + 2);
   buf.writeUInt16LE(0, at + 4); // method 0: STORED
   buf.writeUInt16LE(time, at + 6);
   buf.writeUInt16LE(date, at + 8);

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { bytesOfName, hasRawBytes } from '../fs/names.js';
 import { clip, firstMember, overlaps, YIELD_EVERY, yieldToLoop, type ArchiveEntry, type Span } from './entry.js';
 import type { ArchiveIo } from './reader.js';
 import {
@@ -45,7 +46,8 @@ export async function planZip(entries: readonly ArchiveEntry[]): Promise<ZipPlan
     if (i > 0 && i % YIELD_EVERY === 0) await yieldToLoop();
     const entry = entries[i];
     const member: MemberFields = {
-      name: Buffer.from(entry.name, 'utf8'),
+      name: bytesOfName(entry.name),
+      utf8: !hasRawBytes(entry.name),
       directory: entry.type === 'directory',
       size: entry.type === 'directory' ? 0 : entry.size,
       mtimeMs: entry.mtimeMs,
