@@ -12,6 +12,7 @@ import { readEntries } from '../fs/entries.js';
 import { sortEntries, sortStateFrom } from '../fs/sort.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { parseUrlPath, realRoot, resolveFsPath } from '../fs/resolve.js';
+import { immutableCacheControl, pageCacheControl } from '../http/cache.js';
 import { encodePath } from '../http/url.js';
 import { ASSET_PREFIX, serveAsset } from '../pages/ui/assets.js';
 import { extensionOf } from '../pages/ui/kind.js';
@@ -114,7 +115,7 @@ async function handle(
   const target = splitTarget(req.url);
   // The pages' own assets: a reserved dot-folder, answered before the dotfile rule would hide it.
   if (target.path.startsWith(ASSET_PREFIX)) {
-    if (serveAsset(req, res, target.path.slice(ASSET_PREFIX.length))) return;
+    if (serveAsset(req, res, target.path.slice(ASSET_PREFIX.length), immutableCacheControl(options))) return;
     throw new HttpError(404, 'no such asset');
   }
   const url = parseUrlPath(target.path, options);
@@ -195,7 +196,7 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
   if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
   res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.setHeader('Cache-Control', 'no-cache');
+  res.setHeader('Cache-Control', pageCacheControl(options));
   res.setHeader('Vary', 'Accept');
   res.end(ctx.method === 'HEAD' ? undefined : body);
 }
@@ -242,7 +243,7 @@ function redirect(ctx: RequestContext, encodedPath: string): void {
     Location: location,
     'Content-Type': 'text/plain; charset=utf-8',
     'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-cache',
+    'Cache-Control': pageCacheControl(ctx.options),
   });
   ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
 }

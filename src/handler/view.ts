@@ -3,6 +3,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { readEntries, type Entry } from '../fs/entries.js';
 import { compareNames } from '../fs/sort.js';
+import { pageCacheControl } from '../http/cache.js';
 import { contentType } from '../http/mime.js';
 import { resolveFsPath } from '../fs/resolve.js';
 import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
@@ -107,6 +108,7 @@ function folderOf(ctx: RequestContext): { segments: readonly string[]; path: str
 function sendPage(ctx: RequestContext, html: string): void {
   setCommonHeaders(ctx);
   for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.res.setHeader(name, value);
+  ctx.res.setHeader('Cache-Control', pageCacheControl(ctx.options));
   ctx.res.setHeader('Content-Length', Buffer.byteLength(html));
   ctx.res.statusCode = 200;
   ctx.res.end(ctx.method === 'HEAD' ? undefined : html);
@@ -153,7 +155,7 @@ export async function serveSrtAsVtt(ctx: RequestContext, file: OpenFile): Promis
   setCommonHeaders(ctx);
   ctx.res.setHeader('Content-Type', 'text/vtt; charset=utf-8');
   ctx.res.setHeader('Content-Length', Buffer.byteLength(vtt));
-  ctx.res.setHeader('Cache-Control', 'no-cache');
+  ctx.res.setHeader('Cache-Control', pageCacheControl(ctx.options));
   ctx.res.statusCode = 200;
   ctx.res.end(ctx.method === 'HEAD' ? undefined : vtt);
   return true;

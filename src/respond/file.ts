@@ -2,7 +2,7 @@ import type { Stats } from 'node:fs';
 import { fileBody, pump, type ByteSpan, type FileSource } from './body.js';
 import { setCommonHeaders, type RequestContext } from '../handler/context.js';
 import { sendError } from './errors.js';
-import { cacheControl } from '../http/cache.js';
+import { fileCacheControl } from '../http/cache.js';
 import { evaluatePreconditions } from '../http/conditional.js';
 import { attachmentDisposition } from '../http/disposition.js';
 import { fileETag } from '../http/etag.js';
@@ -51,7 +51,7 @@ export async function serveFile(ctx: RequestContext, file: ServedFile): Promise<
     setCommonHeaders(ctx);
     res.setHeader('ETag', etag);
     res.setHeader('Last-Modified', formatHttpDate(modifiedMs));
-    res.setHeader('Cache-Control', cacheControl(ctx.options.cacheSeconds));
+    res.setHeader('Cache-Control', fileCacheControl(ctx.options));
 
     const preconditions = hasPreconditions(ctx.req.headers)
       ? evaluatePreconditions({ method: ctx.method, headers: ctx.req.headers, etag, mtimeMs: modifiedMs })

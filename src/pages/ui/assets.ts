@@ -66,13 +66,14 @@ export function assetUrl(name: string): string {
 
 /**
  * Answers a GET or HEAD for `/.aqua/<rest>` when `rest` names a current asset (hashed name), and returns
- * `true`; returns `false` and writes nothing otherwise, so the caller answers 404 (or 405).
+ * `true`; returns `false` and writes nothing otherwise, so the caller answers 404 (or 405). `cacheControl`
+ * is the handler's policy for immutable content.
  */
-export function serveAsset(req: IncomingMessage, res: ServerResponse, rest: string): boolean {
+export function serveAsset(req: IncomingMessage, res: ServerResponse, rest: string, cacheControl: string): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const asset = assets().byHashedName.get(rest);
   if (!asset) return false;
-  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  res.setHeader('Cache-Control', cacheControl);
   res.setHeader('ETag', asset.etag);
   res.setHeader('X-Content-Type-Options', 'nosniff');
   if (req.headers['if-none-match'] === asset.etag) {
