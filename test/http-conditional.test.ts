@@ -100,18 +100,18 @@ describe('response headers', () => {
     expect(reply.status).toBe(304);
     expect(reply.headers.etag).toBe(etag);
     expect(reply.headers['last-modified']).toBe(LAST_MODIFIED);
-    expect(reply.headers['cache-control']).toBe('no-cache');
+    expect(reply.headers['cache-control']).toBe('max-age=0, s-maxage=1, must-revalidate');
     expect(Object.keys(reply.headers).filter((name) => name.startsWith('content-'))).toEqual([]);
     expect(reply.headers['accept-ranges']).toBeUndefined();
     expect(reply.headers['transfer-encoding']).toBeUndefined();
   });
 
-  it('200 carries the validators, no-cache, Accept-Ranges and no Content-Disposition', async () => {
+  it('200 carries the validators, the default Cache-Control, Accept-Ranges and no Content-Disposition', async () => {
     const reply = await request(server.port, '/page.txt');
     expect(reply.headers).toMatchObject({
       etag: expect.stringMatching(/^"[0-9a-f]+-[0-9a-f]+"$/),
       'last-modified': LAST_MODIFIED,
-      'cache-control': 'no-cache',
+      'cache-control': 'max-age=0, s-maxage=1, must-revalidate',
       'accept-ranges': 'bytes',
       'content-length': String(DATA.length),
     });

@@ -32,7 +32,7 @@ export interface Config {
   readonly listing: boolean;
   readonly followSymlinks: boolean;
   readonly cors: boolean;
-  /** `Cache-Control: public, max-age=N` for files; `null` → `no-cache`. */
+  /** `Cache-Control: public, max-age=N` for files; `null` → the default policy (see `fileCacheControl`). */
   readonly cacheSeconds: number | null;
   /** Bytes of file blocks kept in memory and shared by all responses (`--memory-cache`, in MiB). */
   readonly memoryCacheBytes: number;
@@ -120,7 +120,7 @@ export function buildProgram(): Command {
     .option('--archive-gzip', 'also offer ?download=tar.gz (costs CPU; no Content-Length, no resume)', false)
     .option(
       '--cache <seconds>',
-      'Cache-Control: public, max-age=N for files (default no-cache: clients revalidate each time, answered by a cheap 304)',
+      'Cache-Control: public, max-age=N for files (default: clients revalidate each time, shared caches after 1 s, answered by a cheap 304)',
       integer('--cache', 0, MAX_CACHE_SECONDS),
     )
     .option(

@@ -1,5 +1,5 @@
 /** A regular file, answered through the one send path with its policy headers. */
-import { cacheControl } from '../http/cache.js';
+import { fileCacheControl } from '../http/cache.js';
 import { attachmentDisposition } from '../http/disposition.js';
 import { contentType } from '../http/mime.js';
 import { fileRepresentation, type FileToSend } from '../respond/representation.js';
@@ -22,7 +22,7 @@ export function sendFile(ctx: RequestContext, source: FileSource, name: string):
   if (type.startsWith('image/svg+xml')) headers['Content-Security-Policy'] = SVG_POLICY;
   if (ctx.route.download !== null) headers['Content-Disposition'] = attachmentDisposition(name);
   return send(ctx.res, fileRepresentation(file, ctx.blocks), {
-    cacheControl: cacheControl(ctx.options.cacheSeconds),
+    cacheControl: fileCacheControl(ctx.options),
     headers,
     home: homeOf(ctx.base),
   });

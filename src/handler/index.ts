@@ -119,7 +119,7 @@ async function handle(
   applyPolicy(res, options);
   const target = parseTarget(req.url);
   // The pages' own assets: a reserved dot-folder, answered before the dotfile rule would hide it.
-  if (target.path.startsWith(ASSET_PREFIX)) return sendAsset(res, target.path);
+  if (target.path.startsWith(ASSET_PREFIX)) return sendAsset(res, target.path, options);
   const url = parseUrlPath(target.path, options);
   const mount = mountOf(req);
   const ctx: RequestContext = {

@@ -26,9 +26,16 @@ export interface ServeOptions {
   listing?: boolean;
   /**
    * `Cache-Control: public, max-age=N` for files (`--cache <seconds>`): a whole number of seconds, 0 or more.
-   * Default `null`: `no-cache`, clients revalidate every time (answered by a cheap 304).
+   * Default `null`: `max-age=0, s-maxage=1, must-revalidate`: browsers revalidate every time (answered by a
+   * cheap 304), shared caches after one second (see the README's "Behind a proxy, a cache or a CDN").
    */
   cacheSeconds?: number | null;
+  /**
+   * Every answer is for one user: `Cache-Control: private` on all of them, so no shared cache stores them.
+   * `createAquaServer` turns it on with `auth` (`--auth`); set it when your own middleware in front of the
+   * handler authenticates. Default `false`.
+   */
+  private?: boolean;
   /** Send `Access-Control-Allow-Origin: *` and answer CORS preflights (`--cors`). Default `false`. */
   cors?: boolean;
   /**
@@ -68,6 +75,7 @@ export interface ResolvedServeOptions {
   readonly followSymlinks: boolean;
   readonly listing: boolean;
   readonly cacheSeconds: number | null;
+  readonly private: boolean;
   readonly cors: boolean;
   readonly chunkSize: number;
   readonly memoryCacheBytes: number;
@@ -109,6 +117,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     followSymlinks: options.followSymlinks ?? false,
     listing: options.listing ?? true,
     cacheSeconds,
+    private: options.private ?? false,
     cors: options.cors ?? false,
     chunkSize,
     memoryCacheBytes,

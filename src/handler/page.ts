@@ -1,4 +1,5 @@
 /** Generated HTML pages (listings, viewers), answered through the one send path. */
+import { pageCacheControl } from '../http/cache.js';
 import { bufferRepresentation } from '../respond/representation.js';
 import { send } from '../respond/send.js';
 import { CONTENT_SECURITY_POLICY } from '../pages/ui/page.js';
@@ -11,8 +12,9 @@ const PAGE_POLICY: Readonly<Record<string, string>> = Object.freeze({
 });
 
 /**
- * Send a generated text answer (`no-cache`: always revalidated, and its content ETag makes that a 304
- * while the page is unchanged). Pages get the pages' CSP; `vary` names request headers that chose it.
+ * Send a generated text answer (`no-cache`, and `private` with `--auth`: always revalidated, and its content
+ * ETag makes that a 304 while the page is unchanged). Pages get the pages' CSP; `vary` names request headers
+ * that chose it.
  */
 export function sendGenerated(
   ctx: RequestContext,
@@ -23,7 +25,7 @@ export function sendGenerated(
   const headers: Record<string, string> = options.page ? { ...PAGE_POLICY } : {};
   if (options.vary !== undefined) headers.Vary = options.vary;
   const rep = bufferRepresentation(body, { type });
-  return send(ctx.res, rep, { cacheControl: 'no-cache', headers, home: homeOf(ctx.base) });
+  return send(ctx.res, rep, { cacheControl: pageCacheControl(ctx.options), headers, home: homeOf(ctx.base) });
 }
 
 export const HTML = 'text/html; charset=utf-8';

@@ -176,7 +176,10 @@ export function createAquaServer(
   if (!options.handler === !options.root)
     throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
   const logger = options.logger;
-  const listener: RequestListener = options.handler ?? serveDirectory(options.root as string, options);
+  // Answers behind --auth are for one user: no shared cache may store them (nginx ignores Authorization).
+  const listener: RequestListener =
+    options.handler ??
+    serveDirectory(options.root as string, { ...options, private: options.private || !!options.auth });
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 10_000;
   const graceMs = (options.graceSeconds ?? 10) * 1000;

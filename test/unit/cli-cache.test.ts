@@ -5,7 +5,7 @@ import { parseArgs } from '../../src/cli/serve.js';
 
 describe('--cache <seconds>', () => {
   it.each<[string, string[], number | null]>([
-    ['absent → no-cache', [], null],
+    ['absent → the default policy', [], null],
     ['0 is a lifetime of zero', ['--cache', '0'], 0],
     ['one hour', ['--cache', '3600'], 3600],
     ['RFC 9111 maximum', ['--cache', '2147483648'], 2 ** 31],
