@@ -86,4 +86,44 @@ describe('BlockCache', () => {
       await fh.close();
     }
   });
+
+  it('reads a run of blocks with one read: the bytes, the last block short, each block cached as a view', async () => {
+    const cache = new BlockCache({ blockSize: 4096, maxBytes: 1 << 20 });
+    const fh = await open(path.join(dir, 'f.bin'));
+    try {
+      const id = identityKey(await fh.stat());
+      const run = await cache.getRun(fh, id, 1, 5, content.length); // blocks 1 and 2: the file ends first
+      expect(run.equals(content.subarray(4096))).toBe(true);
+      expect(cache.size).toBe(10_000 - 4096);
+      expect(cache.peek(id, 1)?.equals(content.subarray(4096, 8192))).toBe(true);
+      expect(cache.peek(id, 2)?.equals(content.subarray(8192))).toBe(true);
+      expect(cache.peek(id, 0)).toBeUndefined();
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('does not cache a run of a file larger than a quarter of the cache (a lone reader would flush it)', async () => {
+    const cache = new BlockCache({ blockSize: 4096, maxBytes: 4 * 4096 });
+    const fh = await open(path.join(dir, 'f.bin'));
+    try {
+      const id = identityKey(await fh.stat());
+      const run = await cache.getRun(fh, id, 0, 2, content.length);
+      expect(run.equals(content.subarray(0, 8192))).toBe(true);
+      expect(cache.size).toBe(0);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('throws FileChangedError when a run reaches past the end of a file that shrank', async () => {
+    const cache = new BlockCache({ blockSize: 4096, maxBytes: 1 << 20 });
+    const fh = await open(path.join(dir, 'f.bin'));
+    try {
+      await expect(cache.getRun(fh, 'x', 2, 3, 20_000)).rejects.toBeInstanceOf(FileChangedError);
+      expect(cache.size).toBe(0);
+    } finally {
+      await fh.close();
+    }
+  });
 });

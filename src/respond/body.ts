@@ -3,6 +3,8 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
 
+import { inFlight } from './budget.js';
+
 export { FileChangedError } from '../fs/cache/blocks.js';
 
 /** An inclusive byte span of a file: `{ start: 0, end: 9 }` is the first ten bytes. */
@@ -34,11 +36,13 @@ async function openSame(abs: string, expected: FileIdentity): Promise<FileHandle
 }
 
 /**
- * The body of a file response: the bytes of each span in turn, block by block from the shared
- * {@link BlockCache} (a block missing there is read from the file's one handle, opened at most once
- * per response), closed in `finally` — when the body ends, fails, or the consumer stops early
- * because the client went away. Only the requested spans are read, and never more than the size
- * the response promised: a file that shrank throws {@link FileChangedError}.
+ * The body of a file response: the bytes of each span in turn, from the shared {@link BlockCache}
+ * (blocks missing there are read from the file's one handle, opened at most once per response, and
+ * cached), closed in `finally` — when the body ends, fails, or the consumer stops early because the
+ * client went away. A miss reads as many blocks at once as the process-wide {@link inFlight} budget
+ * grants this body for the load now: up to 1 MiB when few clients stream, one block when many do.
+ * Only the requested spans are read, and never more than the size the response promised: a file
+ * that shrank throws {@link FileChangedError}.
  * `framing` gives bytes to put before each span and after the last one (multipart/byteranges).
  */
 export async function* fileBody(
@@ -51,24 +55,30 @@ export async function* fileBody(
   const id = identityKey(source.stat);
   const size = source.stat.size;
   const blockSize = blocks.blockSize;
+  const lease = inFlight.open();
   try {
     for (let i = 0; i < spans.length; i++) {
       if (framing) yield framing.before(i);
       const { start, end } = spans[i];
-      for (let index = Math.floor(start / blockSize); index * blockSize <= end; index++) {
-        let block = blocks.peek(id, index);
-        if (!block) {
+      const last = Math.floor(end / blockSize);
+      for (let index = Math.floor(start / blockSize); index <= last;) {
+        // `bytes` starts at block `index`: one cached block, or a run of blocks read at once.
+        let bytes = blocks.peek(id, index);
+        if (!bytes) {
           fh ??= await openSame(source.abs, source.stat);
-          block = await blocks.get(fh, id, index, size);
+          const count = Math.min(lease.blocksPerRead(blockSize), last - index + 1);
+          bytes = count > 1 ? await blocks.getRun(fh, id, index, count, size) : await blocks.get(fh, id, index, size);
         }
         const offset = index * blockSize;
         const from = Math.max(start - offset, 0);
-        const to = Math.min(end - offset + 1, block.length);
-        yield from === 0 && to === block.length ? block : block.subarray(from, to);
+        const to = Math.min(end - offset + 1, bytes.length);
+        yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+        index += Math.ceil(bytes.length / blockSize);
       }
     }
     if (framing) yield framing.after;
   } finally {
+    lease.close();
     await fh?.close();
   }
 }
@@ -114,27 +124,51 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /**
- * Write an async body to a response with backpressure: after a write that fills the buffer, wait for
- * `drain` before pulling the next chunk, so a stalled client stops the reads (memory per response
- * stays one chunk). If the client goes away, stop pulling: leaving the `for await` returns the
- * generator, whose `finally` releases its file handle. If the body fails after headers went out,
- * the connection is destroyed — a truncated body must never look complete. Never throws for a
- * client going away; rethrows body errors only when nothing has been sent yet.
+ * Write an async body to a response with backpressure, reading ahead: the next chunk is requested
+ * before the current one is written, so the file read runs while the socket drains. After a write
+ * that fills the buffer, wait for `drain` (and the chunk read ahead) before writing more, so a
+ * stalled client holds at most two chunks: one in the socket's buffer, one read ahead. If the client
+ * goes away, stop pulling: the generator is returned (after its pending read settles) and its
+ * `finally` releases its file handle. If the body fails after headers went out, the connection is
+ * destroyed — a truncated body must never look complete. Never throws for a client going away;
+ * rethrows body errors only when nothing has been sent yet.
  */
 export async function pump(res: ServerResponse, body: AsyncIterable<Buffer>): Promise<void> {
+  const chunks = body[Symbol.asyncIterator]();
+  let next: Promise<IteratorResult<Buffer>> | null = chunks.next();
+  let finished = false;
   try {
-    for await (const chunk of body) {
+    for (;;) {
+      const { done, value } = await next;
+      next = null;
+      if (done === true) break;
       if (isGone(res)) return;
-      if (!res.write(chunk)) {
+      next = chunks.next();
+      next.catch(() => undefined); // settled (and rethrown) by the await above, or by `finally`
+      if (!res.write(value)) {
         if (isGone(res)) return;
         await drained(res);
         if (isGone(res)) return;
       }
     }
+    finished = true;
   } catch (err) {
+    finished = true; // a generator that threw is done
     if (!res.headersSent) throw err;
     res.destroy();
     return;
+  } finally {
+    if (!finished) await stop(chunks, next);
   }
   if (!isGone(res)) res.end();
+}
+
+/** Leave a body early: let its read in progress (if any) settle, then return it, so its `finally` runs now. */
+async function stop(chunks: AsyncIterator<Buffer>, pending: Promise<IteratorResult<Buffer>> | null): Promise<void> {
+  try {
+    if (pending && (await pending).done === true) return;
+    await chunks.return?.();
+  } catch {
+    // the body failed after the client left: nothing to tell anyone
+  }
 }
