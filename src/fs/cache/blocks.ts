@@ -96,13 +96,32 @@ export class BlockCache {
    */
   async getRun(fh: FileHandle, id: string, first: number, count: number, fileSize: number): Promise<Buffer> {
     const start = first * this.blockSize;
-    const run = await this.readAt(fh, start, Math.min(count * this.blockSize, fileSize - start));
-    if (fileSize > this.maxBytes * RUN_CACHE_SHARE) return run;
-    for (let i = 0; i * this.blockSize < run.length; i++) {
-      const key = `${id}#${first + i}`;
-      if (!this.blocks.has(key)) this.store(key, run.subarray(i * this.blockSize, (i + 1) * this.blockSize));
+    // The run stops before the first block already cached or being read: concurrent readers share each read.
+    let length = 0;
+    while (length < count && start + length * this.blockSize < fileSize && this.isAbsent(id, first + length)) length++;
+    if (length <= 1) return this.get(fh, id, first, fileSize);
+    const reading = this.readAt(fh, start, Math.min(length * this.blockSize, fileSize - start));
+    const keys = Array.from({ length }, (_, i) => `${id}#${first + i}`);
+    keys.forEach((key, i) => {
+      const block = reading.then((run) => run.subarray(i * this.blockSize, (i + 1) * this.blockSize));
+      block.catch(() => undefined); // the run's own caller sees the failure
+      this.loading.set(key, block);
+    });
+    try {
+      const run = await reading;
+      if (fileSize <= this.maxBytes * RUN_CACHE_SHARE) {
+        keys.forEach((key, i) => this.store(key, run.subarray(i * this.blockSize, (i + 1) * this.blockSize)));
+      }
+      return run;
+    } finally {
+      for (const key of keys) this.loading.delete(key);
     }
-    return run;
+  }
+
+  /** Neither cached nor being read. */
+  private isAbsent(id: string, index: number): boolean {
+    const key = `${id}#${index}`;
+    return !this.blocks.has(key) && !this.loading.has(key);
   }
 
   private read(fh: FileHandle, index: number, fileSize: number): Promise<Buffer> {
