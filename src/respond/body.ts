@@ -36,50 +36,75 @@ async function openSame(abs: string, expected: FileIdentity): Promise<FileHandle
 }
 
 /**
- * The body of a file response: the bytes of each span in turn, from the shared {@link BlockCache}
- * (blocks missing there are read from the file's one handle, opened at most once per response, and
- * cached), closed in `finally` — when the body ends, fails, or the consumer stops early because the
- * client went away. A miss reads as many blocks at once as the process-wide {@link inFlight} budget
- * grants this body for the load now: up to 1 MiB when few clients stream, one block when many do.
- * Only the requested spans are read, and never more than the size the response promised: a file
- * that shrank throws {@link FileChangedError}.
- * `framing` gives bytes to put before each span and after the last one (multipart/byteranges).
+ * The one handle of one response's file: the handle the request opened, or (metadata-cache hit) opened on
+ * first need and checked to be the same file. Closed once, by {@link FileSlot.close}.
  */
-export async function* fileBody(
-  source: FileSource,
-  spans: readonly ByteSpan[],
-  blocks: BlockCache,
-  framing?: { before: (index: number) => Buffer; after: Buffer },
-): AsyncGenerator<Buffer> {
-  let fh = source.fh;
-  const id = identityKey(source.stat);
-  const size = source.stat.size;
+export class FileSlot {
+  private fh: FileHandle | null;
+  private opening: Promise<FileHandle> | null = null;
+  private closed = false;
+
+  constructor(readonly source: FileSource) {
+    this.fh = source.fh;
+  }
+
+  /** The open handle, opening it now if the response has none yet. */
+  handle(): Promise<FileHandle> {
+    if (this.closed) return Promise.reject(new FileChangedError());
+    if (this.fh) return Promise.resolve(this.fh);
+    this.opening ??= openSame(this.source.abs, this.source.stat).then(async (fh) => {
+      if (this.closed) {
+        await fh.close();
+        throw new FileChangedError();
+      }
+      this.fh = fh;
+      return fh;
+    });
+    return this.opening;
+  }
+
+  /** Close the handle if one is open; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const fh = this.fh ?? (await this.opening?.catch(() => null)) ?? null;
+    this.fh = null;
+    await fh?.close();
+  }
+}
+
+/**
+ * The bytes of one inclusive span of a file, from the shared {@link BlockCache} (blocks missing there are
+ * read through the slot's one handle, and cached). A miss reads as many blocks at once as the process-wide
+ * {@link inFlight} budget grants this body for the load now: up to 1 MiB when few clients stream, one
+ * block when many do. Only the span is read, and never more than the size the response promised: a file
+ * that shrank throws {@link FileChangedError}. It does not close the handle: the representation that owns
+ * the slot does, once.
+ */
+export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCache): AsyncGenerator<Buffer> {
+  const id = identityKey(slot.source.stat);
+  const size = slot.source.stat.size;
   const blockSize = blocks.blockSize;
+  const { start, end } = span;
+  const last = Math.floor(end / blockSize);
   const lease = inFlight.open();
   try {
-    for (let i = 0; i < spans.length; i++) {
-      if (framing) yield framing.before(i);
-      const { start, end } = spans[i];
-      const last = Math.floor(end / blockSize);
-      for (let index = Math.floor(start / blockSize); index <= last;) {
-        // `bytes` starts at block `index`: one cached block, or a run of blocks read at once.
-        let bytes = blocks.peek(id, index);
-        if (!bytes) {
-          fh ??= await openSame(source.abs, source.stat);
-          const count = Math.min(lease.blocksPerRead(blockSize), last - index + 1);
-          bytes = count > 1 ? await blocks.getRun(fh, id, index, count, size) : await blocks.get(fh, id, index, size);
-        }
-        const offset = index * blockSize;
-        const from = Math.max(start - offset, 0);
-        const to = Math.min(end - offset + 1, bytes.length);
-        yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
-        index += Math.ceil(bytes.length / blockSize);
+    for (let index = Math.floor(start / blockSize); index <= last;) {
+      // `bytes` starts at block `index`: one cached block, or a run of blocks read at once.
+      let bytes = blocks.peek(id, index);
+      if (!bytes) {
+        const fh = await slot.handle();
+        const count = Math.min(lease.blocksPerRead(blockSize), last - index + 1);
+        bytes = count > 1 ? await blocks.getRun(fh, id, index, count, size) : await blocks.get(fh, id, index, size);
       }
+      const offset = index * blockSize;
+      const from = Math.max(start - offset, 0);
+      const to = Math.min(end - offset + 1, bytes.length);
+      yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+      index += Math.ceil(bytes.length / blockSize);
     }
-    if (framing) yield framing.after;
   } finally {
     lease.close();
-    await fh?.close();
   }
 }
 
