@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import type { ServerResponse } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -88,7 +90,9 @@ describe('a stalled reader over a real socket', () => {
 
   beforeAll(async () => {
     ({ dir, cleanup } = await tempDir('aqua-budget-'));
-    await writeFile(path.join(dir, 'big.bin'), Buffer.alloc(SIZE, 7));
+    const content = Buffer.alloc(SIZE);
+    for (let i = 0; i < SIZE; i += 4) content.writeUInt32LE(i, i); // every offset distinct: misplaced bytes show
+    await writeFile(path.join(dir, 'big.bin'), content);
     server = await start({ root: dir });
   });
   afterEach(() => vi.restoreAllMocks());
@@ -149,4 +153,57 @@ async function until(probe: () => boolean, timeoutMs: number): Promise<boolean> 
     await sleep(50);
   }
   return probe();
+}
+
+describe('large files read in runs through the buffer pool', () => {
+  const SIZE = 40 * MiB + 12_345;
+  let dir: string;
+  let cleanup: () => Promise<void>;
+  let server: Running;
+  let digest: string;
+
+  beforeAll(async () => {
+    ({ dir, cleanup } = await tempDir('aqua-pool-'));
+    const content = Buffer.alloc(SIZE);
+    for (let i = 0; i + 4 <= SIZE; i += 4) content.writeUInt32LE(i, i);
+    digest = createHash('sha256').update(content).digest('hex');
+    await writeFile(path.join(dir, 'big.bin'), content);
+    server = await start({ root: dir });
+  });
+  afterAll(async () => {
+    await server.close();
+    await cleanup();
+  });
+
+  it('sends every byte in place to concurrent downloads, whole and ranged (reused buffers never mix)', async () => {
+    const whole = await Promise.all([1, 2, 3].map(() => download(server.port, '/big.bin')));
+    for (const body of whole) expect(body.digest).toBe(digest);
+    const ranged = await download(server.port, '/big.bin', 'bytes=1000-30000000');
+    expect(ranged.length).toBe(30_000_000 - 1000 + 1);
+    const first = ranged.first;
+    expect(first.readUInt32LE(0)).toBe(1000); // offset 1000 holds the number 1000
+  });
+});
+
+/** GET over a real socket; the body's SHA-256, length and first bytes. */
+function download(
+  port: number,
+  urlPath: string,
+  range?: string,
+): Promise<{ digest: string; length: number; first: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ port, host: '127.0.0.1', path: urlPath, headers: range ? { range } : {} }, (res) => {
+      const hash = createHash('sha256');
+      let length = 0;
+      let first: Buffer = Buffer.alloc(0);
+      res.on('data', (d: Buffer) => {
+        if (first.length < 16) first = Buffer.concat([first, d]).subarray(0, 16);
+        hash.update(d);
+        length += d.length;
+      });
+      res.on('end', () => resolve({ digest: hash.digest('hex'), length, first }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }

@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
 
 import { inFlight } from './budget.js';
+import { recycler, scratch } from './pool.js';
 
 export { FileChangedError } from '../fs/cache/blocks.js';
 
@@ -95,7 +96,8 @@ export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCac
       if (!bytes) {
         const fh = await slot.handle();
         const count = Math.min(lease.blocksPerRead(blockSize), last - index + 1);
-        bytes = count > 1 ? await blocks.getRun(fh, id, index, count, size) : await blocks.get(fh, id, index, size);
+        bytes =
+          count > 1 ? await blocks.getRun(fh, id, index, count, size, scratch) : await blocks.get(fh, id, index, size);
       }
       const offset = index * blockSize;
       const from = Math.max(start - offset, 0);
@@ -170,7 +172,7 @@ export async function pump(res: ServerResponse, body: AsyncIterable<Buffer>): Pr
       if (isGone(res)) return;
       next = chunks.next();
       next.catch(() => undefined); // settled (and rethrown) by the await above, or by `finally`
-      if (!res.write(value)) {
+      if (!res.write(value, recycler(value))) {
         if (isGone(res)) return;
         await drained(res);
         if (isGone(res)) return;

@@ -91,11 +91,24 @@ export class BlockCache {
    * {@link RUN_CACHE_SHARE} of the cache: a larger file read in runs (by few clients: many get one block at a time)
    * would only push everything else out, and keeping its buffers alive costs a fresh page per byte read and the
    * garbage collector's time — measured, a lone 1 GiB download ran at half speed that way; the OS page cache serves
-   * such a reader.
+   * such a reader. Such a run is read into `scratch(length)` when given (a buffer the caller reuses), and is the
+   * caller's alone: no other reader shares it.
    * Throws {@link FileChangedError} if the file is shorter than its identity says.
    */
-  async getRun(fh: FileHandle, id: string, first: number, count: number, fileSize: number): Promise<Buffer> {
+  async getRun(
+    fh: FileHandle,
+    id: string,
+    first: number,
+    count: number,
+    fileSize: number,
+    scratch?: (length: number) => Buffer,
+  ): Promise<Buffer> {
     const start = first * this.blockSize;
+    if (fileSize > this.maxBytes * RUN_CACHE_SHARE) {
+      // Not cached, not shared: read into `scratch` (a buffer the caller recycles) when given.
+      const length = Math.min(count * this.blockSize, fileSize - start);
+      return this.readAt(fh, start, length, scratch?.(length));
+    }
     // The run stops before the first block already cached or being read: concurrent readers share each read.
     let length = 0;
     while (length < count && start + length * this.blockSize < fileSize && this.isAbsent(id, first + length)) length++;
@@ -129,8 +142,12 @@ export class BlockCache {
     return this.readAt(fh, start, Math.min(this.blockSize, fileSize - start));
   }
 
-  private async readAt(fh: FileHandle, start: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafeSlow(length);
+  private async readAt(
+    fh: FileHandle,
+    start: number,
+    length: number,
+    buffer: Buffer = Buffer.allocUnsafeSlow(length),
+  ): Promise<Buffer> {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await fh.read(buffer, filled, length - filled, start + filled);
