@@ -314,6 +314,6 @@ export function compareServer(id, bin) {
   };
 }
 
-export const QUICK_SERVERS = ['aqua-serve', 'sirv-cli', 'nginx'];
+export const QUICK_SERVERS = ['aqua-serve', 'sirv-cli', 'nginx', 'node-hello', 'node-piped'];
 
 export { onPath, quiet };
