@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pooledBytes, recycler, scratch } from '../src/respond/pool.js';
+import { pooledBytes, recycler, scratch } from '../../src/respond/pool.js';
 
 describe('the pool of run buffers', () => {
   it('reuses a buffer only after the write that carried it succeeded, and only once', () => {
