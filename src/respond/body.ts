@@ -84,6 +84,9 @@ export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCac
   const blockSize = blocks.blockSize;
   const { start, end } = span;
   const last = Math.floor(end / blockSize);
+  // Runs only for a file the cache does not keep: a cached file is served block by block from memory after its
+  // first reader, and curl's --limit-rate was seen to stop limiting when a small file came in 1 MiB writes.
+  const runs = !blocks.keepsRuns(size);
   const lease = inFlight.open();
   try {
     for (let index = Math.floor(start / blockSize); index <= last;) {
@@ -91,7 +94,7 @@ export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCac
       let bytes = blocks.peek(id, index);
       if (!bytes) {
         const fh = await slot.handle();
-        const count = Math.min(lease.blocksPerRead(blockSize), last - index + 1);
+        const count = runs ? Math.min(lease.blocksPerRead(blockSize), last - index + 1) : 1;
         bytes =
           count > 1 ? await blocks.getRun(fh, id, index, count, size, scratch) : await blocks.get(fh, id, index, size);
       }

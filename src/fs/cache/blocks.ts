@@ -104,7 +104,7 @@ export class BlockCache {
     scratch?: (length: number) => Buffer,
   ): Promise<Buffer> {
     const start = first * this.blockSize;
-    if (fileSize > this.maxBytes * RUN_CACHE_SHARE) {
+    if (!this.keepsRuns(fileSize)) {
       // Not cached, not shared: read into `scratch` (a buffer the caller recycles) when given.
       const length = Math.min(count * this.blockSize, fileSize - start);
       return this.readAt(fh, start, length, scratch?.(length));
@@ -122,13 +122,18 @@ export class BlockCache {
     });
     try {
       const run = await reading;
-      if (fileSize <= this.maxBytes * RUN_CACHE_SHARE) {
+      if (this.keepsRuns(fileSize)) {
         keys.forEach((key, i) => this.store(key, run.subarray(i * this.blockSize, (i + 1) * this.blockSize)));
       }
       return run;
     } finally {
       for (const key of keys) this.loading.delete(key);
     }
+  }
+
+  /** Whether the runs {@link getRun} reads of a file of `fileSize` bytes are cached (small enough files). */
+  keepsRuns(fileSize: number): boolean {
+    return fileSize <= this.maxBytes * RUN_CACHE_SHARE;
   }
 
   /** Neither cached nor being read. */
