@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
+import { DEFAULT_ARCHIVE_MAX_FILES } from '../handler/options.js';
 import { createLogger, LOG_LEVELS, type LogFormat, type Logger } from '../log.js';
 import { parseCredentials } from '../server/auth.js';
 import type http from 'node:http';
@@ -35,6 +36,12 @@ export interface Config {
   readonly cacheSeconds: number | null;
   /** Bytes of file blocks kept in memory and shared by all responses (`--memory-cache`, in MiB). */
   readonly memoryCacheBytes: number;
+  /** Folder archives (`?download=zip|tar`, the "Download folder" button); `--no-archives` turns them off. */
+  readonly archives: boolean;
+  /** Most entries in one archive (`--archive-max-files`). */
+  readonly archiveMaxFiles: number;
+  /** Also offer `?download=tar.gz` (`--archive-gzip`). */
+  readonly archiveGzip: boolean;
   readonly graceSeconds: number;
   readonly maxConnections: number;
   readonly sendTimeoutSeconds: number;
@@ -103,6 +110,14 @@ export function buildProgram(): Command {
       64,
     )
     .option('--cors', 'send Access-Control-Allow-Origin: * and answer CORS preflights', false)
+    .option('--no-archives', 'no folder downloads (?download=zip|tar and the "Download folder" button)')
+    .option(
+      '--archive-max-files <n>',
+      'most files and folders in one folder download; a bigger folder answers 403',
+      integer('--archive-max-files', 1, 10_000_000),
+      DEFAULT_ARCHIVE_MAX_FILES,
+    )
+    .option('--archive-gzip', 'also offer ?download=tar.gz (costs CPU; no Content-Length, no resume)', false)
     .option(
       '--cache <seconds>',
       'Cache-Control: public, max-age=N for files (default no-cache: clients revalidate each time, answered by a cheap 304)',
@@ -182,6 +197,9 @@ interface ParsedFlags {
   followSymlinks: boolean;
   cors: boolean;
   memoryCache: number;
+  archives: boolean;
+  archiveMaxFiles: number;
+  archiveGzip: boolean;
   cache?: number;
   maxConnections: number;
   sendTimeout: number;
@@ -245,6 +263,9 @@ export async function loadConfig(
     cors: flags.cors,
     cacheSeconds: flags.cache ?? null,
     memoryCacheBytes: flags.memoryCache * 1024 * 1024,
+    archives: flags.archives,
+    archiveMaxFiles: flags.archiveMaxFiles,
+    archiveGzip: flags.archiveGzip,
     graceSeconds: flags.grace,
     maxConnections: flags.maxConnections,
     sendTimeoutSeconds: flags.sendTimeout,
@@ -365,6 +386,9 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     cacheSeconds: config.cacheSeconds,
     // Each worker has its own cache: together they keep to the budget asked for.
     memoryCacheBytes: cluster.isWorker ? Math.floor(config.memoryCacheBytes / config.workers) : config.memoryCacheBytes,
+    archives: config.archives,
+    archiveMaxFiles: config.archiveMaxFiles,
+    archiveGzip: config.archiveGzip,
     maxConnections: config.maxConnections,
     graceSeconds: config.graceSeconds,
     timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },

@@ -1,4 +1,6 @@
 /** A folder: its `index.html`, or its listing (HTML or JSON), or a redirect to its slash form. */
+import type { CrcCache } from '../archive/reader.js';
+import { requestedArchive, serveArchive } from '../archive/route.js';
 import { readEntries } from '../fs/entries.js';
 import { firstSighting } from '../fs/names.js';
 import { openInside } from '../fs/open.js';
@@ -12,10 +14,14 @@ import { sendFile } from './file.js';
 import { sendGenerated, sendHtmlPage } from './page.js';
 import { redirect } from './redirect.js';
 
-/** Answer for the folder at real path `abs`. */
-export async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
+/** Answer for the folder at real path `abs`; `?download` asks for an archive of it (`crcs`: for resumed ZIPs). */
+export async function serveFolder(ctx: RequestContext, abs: string, crcs: CrcCache): Promise<void> {
   const { url, options } = ctx;
   if (url.segments.length > 0 && !url.trailingSlash) return redirect(ctx, encodePath(url.segments) + '/');
+  if (ctx.route.download !== null) {
+    if (!options.archives) throw new HttpError(404, 'archives disabled');
+    return serveArchive(ctx, abs, requestedArchive(ctx.route.download, { gzip: options.archiveGzip }), crcs);
+  }
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');
   const view = ctx.route.sort;
@@ -30,7 +36,11 @@ export async function serveFolder(ctx: RequestContext, abs: string): Promise<voi
   if (wantsJson(ctx)) {
     return sendGenerated(ctx, renderListingJson(listing), 'application/json; charset=utf-8', { vary: 'Accept' });
   }
-  return sendHtmlPage(ctx, renderListingHtml(listing, { ...view, now: Date.now() }), 'Accept');
+  return sendHtmlPage(
+    ctx,
+    renderListingHtml(listing, { ...view, now: Date.now(), archives: options.archives }),
+    'Accept',
+  );
 }
 
 /** Serve the folder's `index.html` if it has one (opened like any other path: see fs/open.ts). */

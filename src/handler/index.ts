@@ -17,6 +17,7 @@ import { ALLOW, answerOptions, applyPolicy } from './policy.js';
 import { redirect } from './redirect.js';
 import { mountOf, parseTarget } from './route.js';
 import { serveSrtAsVtt, serveViewer } from './view.js';
+import { CrcCache } from '../archive/reader.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -69,6 +70,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     blocks: new BlockCache({ blockSize: opts.chunkSize, maxBytes: opts.memoryCacheBytes }),
     files: new KnownFiles(),
     stats: new StatBatcher(),
+    crcs: new CrcCache(),
   };
   return (req, res, next) => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
@@ -82,6 +84,8 @@ interface HandlerState {
   readonly blocks: BlockCache;
   readonly files: KnownFiles;
   readonly stats: StatBatcher;
+  /** CRC-32s of files already sent in a ZIP, for resumed archive downloads. */
+  readonly crcs: CrcCache;
 }
 
 function fail(
@@ -161,5 +165,5 @@ async function serveTarget(ctx: RequestContext, state: HandlerState): Promise<vo
   } finally {
     if (!handedOver) await fh.close();
   }
-  return serveFolder(ctx, abs);
+  return serveFolder(ctx, abs, state.crcs);
 }

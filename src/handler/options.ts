@@ -43,6 +43,18 @@ export interface ServeOptions {
    */
   memoryCacheBytes?: number;
   /**
+   * Folder archives (`--no-archives` sets `false`): `?download=zip` and `?download=tar` on a folder URL, and a
+   * "Download folder" button on its page. Default `true`.
+   */
+  archives?: boolean;
+  /**
+   * Most entries (files and folders) an archive may hold (`--archive-max-files <n>`); a bigger folder answers 403,
+   * never a cut-short archive. Default 100,000.
+   */
+  archiveMaxFiles?: number;
+  /** Also offer `?download=tar.gz` (`--archive-gzip`): costs CPU, unknown length, no Range. Default `false`. */
+  archiveGzip?: boolean;
+  /**
    * Where the handler reports failures (a 5xx, with the error; never sent to the client).
    * Default: none. Per-response lines come from `createAquaServer`'s `logger` (`--log-level`, `--log-format`).
    */
@@ -59,6 +71,9 @@ export interface ResolvedServeOptions {
   readonly cors: boolean;
   readonly chunkSize: number;
   readonly memoryCacheBytes: number;
+  readonly archives: boolean;
+  readonly archiveMaxFiles: number;
+  readonly archiveGzip: boolean;
   readonly logger: Logger | null;
 }
 
@@ -68,9 +83,12 @@ export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 /** Default {@link ServeOptions.memoryCacheBytes}: 64 MiB. */
 export const DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
 
+/** Default {@link ServeOptions.archiveMaxFiles}. */
+export const DEFAULT_ARCHIVE_MAX_FILES = 100_000;
+
 /**
- * Apply the defaults to {@link ServeOptions} and validate them; throws `RangeError` for a bad `chunkSize` or
- * `cacheSeconds`.
+ * Apply the defaults to {@link ServeOptions} and validate them; throws `RangeError` for a bad `chunkSize`,
+ * `cacheSeconds` or `archiveMaxFiles`.
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
@@ -82,6 +100,9 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
   if (cacheSeconds !== null && (!Number.isInteger(cacheSeconds) || cacheSeconds < 0)) {
     throw new RangeError('cacheSeconds must be a non-negative integer');
   }
+  const archiveMaxFiles = options.archiveMaxFiles ?? DEFAULT_ARCHIVE_MAX_FILES;
+  if (!Number.isSafeInteger(archiveMaxFiles) || archiveMaxFiles < 1)
+    throw new RangeError('archiveMaxFiles must be a positive integer');
   return Object.freeze({
     dotfiles: options.dotfiles ?? false,
     index: options.index ?? true,
@@ -91,6 +112,9 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     cors: options.cors ?? false,
     chunkSize,
     memoryCacheBytes,
+    archives: options.archives ?? true,
+    archiveMaxFiles,
+    archiveGzip: options.archiveGzip ?? false,
     logger: options.logger ?? null,
   });
 }

@@ -12,6 +12,8 @@ import { renderPage } from '../ui/page.js';
 export interface ListingView extends SortState {
   /** Milliseconds since the epoch; passed in so the renderer stays a pure function. */
   readonly now: number;
+  /** Offer the "Download folder" button (folder archives are on). */
+  readonly archives?: boolean;
 }
 
 const COLUMNS: readonly { key: SortKey; label: string; className: string }[] = [
@@ -44,6 +46,8 @@ const KIND_ICONS: Readonly<Record<Kind, string>> = Object.freeze(
 const RAW_NAME_MARK =
   '<small class="raw-name" title="This name is not valid UTF-8: its other bytes are shown as Latin-1">not UTF-8</small>';
 const DOWNLOAD_ICON = '<svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>';
+/** The folder's own download: a ZIP of everything the listing shows, and below (`?download=zip` on its URL). */
+const DOWNLOAD_FOLDER = `<a class="dl-folder" href="?download=zip" download title="Download this folder as a ZIP">${DOWNLOAD_ICON}<span>Download folder</span></a>`;
 
 /**
  * One entry's row. Kept lean (it is repeated per entry): the script reads the name from the link text,
@@ -98,7 +102,7 @@ export function renderListingHtml(listing: Listing, view: ListingView): string {
   const empty = listing.entries.length === 0 ? '<p class="empty">This folder is empty.</p>' : '';
   const body = `<header class="bar">
 ${renderCrumbs(listing.base, listing.path)}
-<label class="filter">${icon('search')}<span class="sr">Filter</span><input id="filter" type="search" placeholder="Filter…  ( / )" autocomplete="off" spellcheck="false" aria-keyshortcuts="/"></label>
+<label class="filter">${icon('search')}<span class="sr">Filter</span><input id="filter" type="search" placeholder="Filter…  ( / )" autocomplete="off" spellcheck="false" aria-keyshortcuts="/"></label>${view.archives ? DOWNLOAD_FOLDER : ''}
 </header>
 <main>
 <table class="listing" data-sort="${view.sort}" data-order="${view.order}">
