@@ -18,12 +18,14 @@ import {
   killAllNow,
   spawnGroup,
   startRssSampler,
+  processTree,
   stopGroup,
   treeRss,
   waitForPort,
 } from './lib/proc.js';
 import { resetStorm } from './lib/resets.js';
-import { markdown, svg, targetsText, textTable } from './lib/report.js';
+import { makeBigFile, makeCert, makeListingDir, plainRows, tlsRows } from './lib/limits.js';
+import { limitsText, markdown, svg, targetsText, textTable } from './lib/report.js';
 import { QUICK_SERVERS, SERVERS, compareServer, onPath, quiet } from './lib/servers.js';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -45,6 +47,9 @@ Options:
   --tool <wrk|autocannon>  load generator (default: wrk when installed)
   --rounds <n>          run the whole sequence n times and keep each cell's median (default 1)
   --resets <n>          aborted 13 MiB downloads in the reset storm (default 200, quick 50; 0 = skip)
+  --no-limits           skip the limit rows: one connection (curl, a 1 GiB file; quick 256 MiB), seeking
+                        (1 MiB ranges at random offsets), the 10,000-entry listing, and over TLS one
+                        connection (curl, HTTP/1.1 and HTTP/2) and 100 clients (h2load, both)
   --aqua-bin <path>     the aqua-serve entry point to measure (default bin/aqua-serve.js)
   --compare <id=path>   also run another aqua-serve build (a branch, an experiment) right after
                         aqua-serve, under the name <id>; repeatable
@@ -104,6 +109,7 @@ function parseCli() {
         'aqua-bin': { type: 'string' },
         compare: { type: 'string', multiple: true },
         'no-build': { type: 'boolean', default: false },
+        'no-limits': { type: 'boolean', default: false },
         name: { type: 'string', default: 'latest' },
         help: { type: 'boolean', default: false },
       },
@@ -174,6 +180,7 @@ function parseCli() {
     resets: parsed.resets !== undefined ? int('resets', parsed.resets, 0) : quick ? 50 : 200,
     aquaBin: resolve(parsed['aqua-bin'] ?? join(root, 'bin', 'aqua-serve.js')),
     build: !parsed['no-build'],
+    limits: !parsed['no-limits'],
     name: parsed.name,
   };
 }
@@ -287,7 +294,10 @@ async function benchServer(cfg, tool, def, ctx) {
     await sleep(300);
     result.idleFds = countFds(proc.pid);
     result.idleRss = treeRss(proc.pid);
+    result.idleProcesses = processTree(proc.pid).length;
+    result.loadAverage = os.loadavg()[0];
     for (const size of cfg.sizes) {
+      if (def.sizes && !def.sizes.includes(size.label)) continue;
       for (const conc of cfg.concurrencies) {
         if (crashed) throw new Error(`${def.id} exited during the runs (${JSON.stringify(crashed)})`);
         const url = base + size.file;
@@ -320,7 +330,18 @@ async function benchServer(cfg, tool, def, ctx) {
         );
       }
     }
-    if (cfg.resets > 0) {
+    if (cfg.limits && def.limits) {
+      result.limits = await plainRows({
+        port,
+        bigBytes: ctx.bigBytes,
+        durationS: cfg.durationS,
+        quick: cfg.quick,
+        ranges: def.id !== 'node-piped',
+        listing: def.id !== 'node-piped',
+      });
+      for (const row of result.limits) logLimit(def.id, row);
+    }
+    if (cfg.resets > 0 && !def.sizes) {
       if (crashed) throw new Error(`${def.id} exited during the runs (${JSON.stringify(crashed)})`);
       const big = SIZES[2];
       const before = countFds(proc.pid);
@@ -347,6 +368,39 @@ async function benchServer(cfg, tool, def, ctx) {
     await stopGroup(proc);
   }
   return result;
+}
+
+function logLimit(id, row) {
+  const v =
+    row.value === null
+      ? 'failed'
+      : row.unit === 'rps'
+        ? `${row.value.toFixed(0)} req/s`
+        : `${(row.value / 1e6).toFixed(1)} MB/s`;
+  const cpu = row.genCpu === null ? '' : `  generator ${(row.genCpu * 100).toFixed(0)} % of a core`;
+  log(`  ${id.padEnd(18)} ${row.row.padEnd(36)} ${v}${cpu}${row.error ? `  (${row.error})` : ''}`);
+}
+
+/** The TLS rows: the server started again with its TLS configuration (HTTP/2 and HTTP/1.1 by ALPN). */
+async function benchTls(cfg, def, ctx) {
+  const port = await freePort();
+  const spec = def.tls(ctx, port);
+  const proc = spawnGroup({ ...spec, label: `${def.id}-tls`, logFile: join(ctx.tmpDir, `${def.id}-tls.log`) });
+  try {
+    await waitForPort(proc, port);
+    await tlsRows({ port, durationS: 1, quick: true, warmUp: true });
+    const rows = await tlsRows({ port, durationS: cfg.durationS, quick: cfg.quick });
+    for (const row of rows) logLimit(`${def.id}`, row);
+    return rows;
+  } catch (err) {
+    const note = String(err.message ?? err)
+      .split('\n')[0]
+      .slice(0, 300);
+    log(`bench: ${def.id} over TLS: ${note}`);
+    return [{ row: 'TLS', unit: 'throughput', value: null, genCpu: null, command: '', error: note }];
+  } finally {
+    await stopGroup(proc);
+  }
 }
 
 function median(values) {
@@ -378,6 +432,15 @@ function mergeRounds(results) {
     };
   });
   base.idleFds = results[0].idleFds;
+  if (base.limits) {
+    base.limits = base.limits.map((last) => {
+      const same = results.map((r) => r.limits?.find((x) => x.row === last.row)).filter(Boolean);
+      const ok = same.filter((x) => x.value !== null);
+      if (ok.length === 0) return last;
+      const m = median(ok.map((x) => x.value));
+      return { ...ok.find((x) => x.value === m), rounds: ok.map((x) => x.value) };
+    });
+  }
   return base;
 }
 
@@ -462,7 +525,15 @@ async function main() {
   try {
     const filesDir = join(tmpDir, 'files');
     makeFiles(filesDir);
-    const ctx = { root, benchDir, filesDir, tmpDir, aquaBin: cfg.aquaBin };
+    const ctx = { root, benchDir, filesDir, tmpDir, aquaBin: cfg.aquaBin, tls: null, bigBytes: 0 };
+    if (cfg.limits) {
+      log('bench: writing the files of the limit rows (a large file, a 10,000-entry folder, a certificate)');
+      ctx.bigBytes = makeBigFile(filesDir, cfg.quick ? 256 * 1048576 : 1024 * 1048576);
+      makeListingDir(filesDir);
+      ctx.tls = onPath('openssl') ? makeCert(tmpDir) : null;
+      if (!ctx.tls) log('bench: no openssl: the TLS rows are skipped');
+      if (!onPath('h2load')) log('bench: no h2load (apt-get install nghttp2-client): its TLS rows will fail');
+    }
     const nofile = nofileLimits().soft;
     const most = Math.max(...cfg.concurrencies);
     if (nofile < most * 2 + 100)
@@ -488,11 +559,15 @@ async function main() {
     // With --rounds, the whole sequence of servers runs again, so that each server meets the
     // machine's background load at several moments; the report keeps each cell's median.
     const rounds = new Map(defs.map(({ def }) => [def.id, []]));
+    const loadBefore = os.loadavg();
     for (let round = 1; round <= cfg.rounds; round++) {
       for (const { def, version } of defs) {
         log(`bench: ${def.label}${cfg.rounds > 1 ? ` (round ${round} of ${cfg.rounds})` : ''}`);
         const result = await benchServer(cfg, tool, def, ctx);
         result.version = version;
+        if (cfg.limits && def.limits && def.tls && ctx.tls && result.status === 'ok') {
+          result.limits = [...(result.limits ?? []), ...(await benchTls(cfg, def, ctx))];
+        }
         rounds.get(def.id).push(result);
       }
     }
@@ -515,7 +590,10 @@ async function main() {
         settleMaxMs: cfg.settleMaxMs,
         resets: cfg.resets,
         rounds: cfg.rounds,
+        limits: cfg.limits,
+        bigBytes: ctx.bigBytes,
       },
+      loadAverage: { before: loadBefore, after: os.loadavg() },
       servers,
     };
     results.notes = notes(
@@ -531,6 +609,8 @@ async function main() {
     process.stdout.write(`\n${textTable(results)}\n`);
     const t = targetsText(results);
     if (t) process.stdout.write(`\nTargets (aqua-serve vs sirv-cli):\n${t}\n`);
+    const limits = limitsText(results);
+    if (limits) process.stdout.write(`\nLimits:\n${limits}\n`);
     process.stdout.write(`\nWrote bench/results/${cfg.name}.{json,md,svg}\n`);
   } finally {
     cleanup();

@@ -40,7 +40,7 @@ function availability(requests, errors) {
  * `timeoutS` is wrk's per-request timeout: a response slower than it counts as a timeout error and
  * is left out of the latency histogram.
  */
-export async function runWrk({ url, conc, durationS, timeoutS, threads = 2 }) {
+export async function runWrk({ url, conc, durationS, timeoutS, threads = Math.min(2, conc) }) {
   const args = [
     `-t${threads}`,
     `-c${conc}`,

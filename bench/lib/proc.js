@@ -75,7 +75,7 @@ export function freePort() {
     const srv = net.createServer();
     srv.once('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
@@ -112,7 +112,10 @@ export async function waitForPort(proc, port, timeoutMs = 15000) {
   );
 }
 
-/** Run a command to completion with a hard time bound; resolves with its output and status. */
+/**
+ * Run a command to completion with a hard time bound; resolves with its output and status.
+ * @param {{ cmd: string, args: string[], env?: NodeJS.ProcessEnv, timeoutMs: number, label: string }} spec
+ */
 export function runBounded({ cmd, args, env, timeoutMs, label }) {
   const proc = spawnGroup({ cmd, args, env, label });
   let stdout = '';

@@ -288,6 +288,8 @@ export function markdown(results) {
     );
     lines.push('');
   }
+  const limits = limitsMarkdown(results);
+  if (limits) lines.push(limits);
   lines.push('## Every run');
   lines.push('');
   lines.push(
@@ -445,4 +447,153 @@ export function svg(results) {
   });
   out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The limit rows (issue 18): one connection, seeking, the listing, TLS; and the targets against
+// the references measured in the same invocation (nginx, the Node ceilings).
+
+function fmtLimit(row) {
+  if (!row || row.value === null) return row ? 'failed' : '–';
+  return row.unit === 'rps' ? `${fmtCount(row.value)} r/s` : fmtRate(row.value);
+}
+
+function limitOf(server, name) {
+  return server?.limits?.find((r) => r.row === name && r.value !== null) ?? null;
+}
+
+/** One row per limit row, one column per server that ran it: value, ratio to aqua-serve, generator CPU. */
+export function limitTable(results) {
+  const servers = results.servers.filter((s) => s.status === 'ok' && s.limits?.length);
+  if (servers.length === 0) return null;
+  const names = [...new Set(servers.flatMap((s) => s.limits.map((r) => r.row)))];
+  const base = baselineOf(results);
+  const header = ['row', ...servers.map((s) => s.id), 'generator CPU (most, of one core)'];
+  const rows = names.map((name) => {
+    const b = limitOf(base, name);
+    const cols = servers.map((s) => {
+      const r = s.limits.find((x) => x.row === name);
+      const rel = r && b && r.value !== null ? ratio(r.value, b.value) : null;
+      return `${fmtLimit(r)} ${s.id === BASELINE ? '' : fmtRatio(rel)}`.trim();
+    });
+    const cpu = Math.max(0, ...servers.map((s) => s.limits.find((x) => x.row === name)?.genCpu ?? 0));
+    return [name, ...cols, `${(cpu * 100).toFixed(0)} %`];
+  });
+  return { header, rows };
+}
+
+/** Issue 18's targets, each a ratio to a reference from this invocation. */
+export function checkLimitTargets(results) {
+  const ok = (id) => results.servers.find((s) => s.id === id && s.status === 'ok') ?? null;
+  const aqua = baselineOf(results);
+  if (!aqua) return [];
+  const out = [];
+  const vs = (name, refId, need) => {
+    const a = limitOf(aqua, name);
+    const b = limitOf(ok(refId), name);
+    if (!a || !b) return;
+    const r = a.value / b.value;
+    out.push({
+      target: `${name}: ≥ ${need}× ${refId}`,
+      value: `×${r.toFixed(2)} (${fmtLimit(a)} vs ${fmtLimit(b)})`,
+      met: r >= need,
+    });
+  };
+  vs('one connection', 'node-piped', 0.9);
+  vs('one connection', 'nginx', 0.5);
+  for (const name of [
+    'TLS HTTP/1.1 one connection',
+    'TLS HTTP/2 one connection',
+    'TLS HTTP/1.1 100 clients (1 MiB)',
+    'TLS HTTP/2 100 clients (1 MiB)',
+  ])
+    vs(name, 'nginx', 0.6);
+  const hello = ok('node-hello');
+  for (const run of aqua.runs.filter((r) => r.sizeBytes === 13 && !r.error)) {
+    const h = hello?.runs.find((x) => x.sizeBytes === 13 && x.conc === run.conc && !x.error);
+    if (!h) continue;
+    const r = run.rps / h.rps;
+    out.push({
+      target: `13 B c${run.conc}: ≥ 0.8× node:http hello-world`,
+      value: `×${r.toFixed(2)} (${fmtCount(run.rps)} vs ${fmtCount(h.rps)} r/s)`,
+      met: r >= 0.8,
+    });
+  }
+  const big = aqua.runs.find((r) => r.sizeBytes >= 1024 * 1024 && r.conc >= 1000 && !r.error);
+  if (big) {
+    out.push({
+      target: `peak RSS ≤ 128 MiB during ${big.size} c${big.conc}`,
+      value: fmtMiB(big.peakRss),
+      met: big.peakRss <= 128 * 1048576,
+    });
+  }
+  return out;
+}
+
+/** Idle RSS per process of the `--workers auto` tree (the primary and its workers). */
+export function workerMemory(results) {
+  const w = results.servers.find((s) => s.id === 'aqua-serve-workers' && s.status === 'ok');
+  if (!w || !w.idleProcesses) return null;
+  return { processes: w.idleProcesses, idleRss: w.idleRss, perProcess: w.idleRss / w.idleProcesses };
+}
+
+export function limitsText(results) {
+  const t = limitTable(results);
+  if (!t) return '';
+  const widths = t.header.map((h, i) => Math.max([...h].length, ...t.rows.map((r) => [...(r[i] ?? '')].length)));
+  const line = (cols) =>
+    cols
+      .map((c, i) => pad(c ?? '', widths[i]))
+      .join('  ')
+      .trimEnd();
+  const lines = [line(t.header), line(widths.map((w) => '-'.repeat(w))), ...t.rows.map(line)];
+  const targets = checkLimitTargets(results);
+  if (targets.length)
+    lines.push('', 'Targets (issue 18):', ...targets.map((x) => `${x.met ? 'MET ' : 'MISS'}  ${x.target}: ${x.value}`));
+  return lines.join('\n');
+}
+
+function limitsMarkdown(results) {
+  const t = limitTable(results);
+  const lines = [];
+  const la = results.loadAverage;
+  if (t) {
+    lines.push('## Limits: one connection, seeking, listing, TLS');
+    lines.push('');
+    lines.push(
+      `Curl downloads a ${fmtMiB(results.config.bigBytes)} file on one connection (median of its downloads); seeking is wrk with 16 clients asking for 1 MiB ranges at random offsets of that file; the listing is a folder of 10,000 empty files; over TLS (HTTP/2 and HTTP/1.1 by ALPN, TLS 1.3) curl downloads the same file and h2load runs 100 clients on a 1 MiB file. Ratios are to aqua-serve; "generator CPU" is the load generator's own user + system time per second of the run, at most 100 % per thread.`,
+    );
+    lines.push('');
+    lines.push(mdTable(t.header, t.rows));
+    lines.push('');
+  }
+  const targets = checkLimitTargets(results);
+  if (targets.length) {
+    lines.push('## Targets (issue 18, against references from this invocation)');
+    lines.push('');
+    lines.push(
+      mdTable(
+        ['target', 'measured', 'met'],
+        targets.map((x) => [x.target, x.value, x.met ? 'yes' : 'no']),
+      ),
+    );
+    lines.push('');
+  }
+  const w = workerMemory(results);
+  if (w) {
+    lines.push(
+      `\`--workers auto\`: ${w.processes} processes (primary and workers) at ${fmtMiB(w.idleRss)} idle, ${fmtMiB(w.perProcess)} each.`,
+    );
+    lines.push('');
+  }
+  if (la) {
+    lines.push(
+      `Machine load average (1 min) before the run ${la.before[0].toFixed(1)}, after it ${la.after[0].toFixed(1)}; per server at its start: ${results.servers
+        .filter((s) => s.loadAverage !== undefined)
+        .map((s) => `${s.id} ${s.loadAverage.toFixed(1)}`)
+        .join(', ')}.`,
+    );
+    lines.push('');
+  }
+  return lines.join('\n');
 }

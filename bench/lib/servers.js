@@ -11,6 +11,7 @@ import { join } from 'node:path';
  * @property {string} filesDir   the folder of test files
  * @property {string} tmpDir     scratch space for this invocation
  * @property {string} aquaBin    the aqua-serve entry point
+ * @property {{ cert: string, key: string } | null} [tls]  a self-signed certificate for 127.0.0.1, when openssl is here
  */
 
 /**
@@ -19,6 +20,10 @@ import { join } from 'node:path';
  * @property {string} label
  * @property {(ctx: Ctx) => { ok: boolean, note?: string, version?: string }} detect
  * @property {(ctx: Ctx, port: number) => { cmd: string, args: string[], env?: NodeJS.ProcessEnv }} command
+ * @property {(ctx: Ctx, port: number) => { cmd: string, args: string[], env?: NodeJS.ProcessEnv }} [tls]
+ *   the same server over TLS (HTTP/2 and HTTP/1.1 by ALPN), for the limit rows
+ * @property {boolean} [limits]  runs the limit rows (one connection, seeking, listing; TLS if `tls`)
+ * @property {string[]} [sizes]  only these of the load sizes (a ceiling that serves one kind of file)
  */
 
 function quiet(cmd, args) {
@@ -73,7 +78,7 @@ function nodePeer(id, pkg, bin, args) {
   };
 }
 
-function nginxConf(ctx, port) {
+function nginxConf(ctx, port, tls = false) {
   const prefix = join(ctx.tmpDir, `nginx-${port}`);
   mkdirSync(prefix, { recursive: true });
   const conf = join(prefix, 'nginx.conf');
@@ -100,14 +105,50 @@ http {
   uwsgi_temp_path ${t('uwsgi')};
   scgi_temp_path ${t('scgi')};
   server {
-    listen 127.0.0.1:${port} backlog=4096;
-    root ${ctx.filesDir};
+    listen 127.0.0.1:${port} backlog=4096${tls ? ' ssl http2' : ''};
+${tls ? `    ssl_certificate ${ctx.tls?.cert};\n    ssl_certificate_key ${ctx.tls?.key};\n` : ''}    root ${ctx.filesDir};
     autoindex on;
   }
 }
 `,
   );
   return { prefix, conf };
+}
+
+/** @param {Ctx} ctx @param {number} port @param {boolean} tls */
+function nginxCommand(ctx, port, tls) {
+  const { prefix, conf } = nginxConf(ctx, port, tls);
+  const bin = onPath('nginx') ?? '/usr/sbin/nginx';
+  return { cmd: bin, args: ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', conf, '-g', 'daemon off;'] };
+}
+
+/**
+ * Caddy from a Caddyfile of its own (the same site as `caddy file-server --browse`): no admin endpoint (several
+ * instances may run at once), HTTP/1.1 and HTTP/2 only, with TLS from the bench's certificate.
+ * @param {Ctx} ctx @param {number} port @param {boolean} tls
+ */
+function caddyCommand(ctx, port, tls) {
+  const dir = join(ctx.tmpDir, `caddy-${port}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'Caddyfile');
+  const site = tls ? `https://127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
+  writeFileSync(
+    file,
+    `{
+  admin off
+  auto_https disable_redirects
+  servers {
+    protocols h1 h2
+  }
+}
+${site} {
+${tls ? `  tls ${ctx.tls?.cert} ${ctx.tls?.key}\n` : ''}  root * ${ctx.filesDir}
+  file_server browse
+}
+`,
+  );
+  const env = { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
+  return { cmd: 'caddy', args: ['run', '--config', file, '--adapter', 'caddyfile'], env };
 }
 
 /** Python's own executable (not a pyenv shim), so the process tree is the server alone. */
@@ -130,6 +171,14 @@ export const SERVERS = [
       cmd: process.execPath,
       args: [ctx.aquaBin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
     }),
+    tls: (ctx, port) => ({
+      cmd: process.execPath,
+      args: [
+        ...[ctx.aquaBin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
+        ...['--tls-cert', ctx.tls?.cert ?? '', '--tls-key', ctx.tls?.key ?? ''],
+      ],
+    }),
+    limits: true,
   },
   {
     id: 'aqua-serve-workers',
@@ -183,11 +232,41 @@ export const SERVERS = [
       const v = /nginx\/(\S+)/.exec(quiet(bin, ['-v']) ?? '');
       return { ok: true, version: v?.[1] };
     },
-    command: (ctx, port) => {
-      const { prefix, conf } = nginxConf(ctx, port);
-      const bin = onPath('nginx') ?? '/usr/sbin/nginx';
-      return { cmd: bin, args: ['-p', prefix, '-e', join(prefix, 'error.log'), '-c', conf, '-g', 'daemon off;'] };
+    command: (ctx, port) => nginxCommand(ctx, port, false),
+    tls: (ctx, port) => nginxCommand(ctx, port, true),
+    limits: true,
+  },
+  {
+    id: 'caddy',
+    label: 'caddy file-server',
+    detect: () => {
+      if (!onPath('caddy')) return { ok: false, note: 'caddy is not installed' };
+      return { ok: true, version: /v?(\d+\.\d+\.\d+)/.exec(quiet('caddy', ['version']) ?? '')?.[1] };
     },
+    command: (ctx, port) => caddyCommand(ctx, port, false),
+    tls: (ctx, port) => caddyCommand(ctx, port, true),
+    limits: true,
+  },
+  {
+    id: 'node-hello',
+    label: 'node:http hello-world (ceiling, 13 B)',
+    detect: () => ({ ok: true, version: process.version }),
+    command: (ctx, port) => ({
+      cmd: process.execPath,
+      args: [join(ctx.benchDir, 'lib', 'peers', 'hello.js'), String(port)],
+    }),
+    sizes: ['13 B'],
+  },
+  {
+    id: 'node-piped',
+    label: 'node:http + createReadStream 1 MiB piped (ceiling)',
+    detect: () => ({ ok: true, version: process.version }),
+    command: (ctx, port) => ({
+      cmd: process.execPath,
+      args: [join(ctx.benchDir, 'lib', 'peers', 'piped.js'), ctx.filesDir, String(port)],
+    }),
+    sizes: ['13 MiB'],
+    limits: true,
   },
   {
     id: 'python',
@@ -224,9 +303,17 @@ export function compareServer(id, bin) {
       cmd: process.execPath,
       args: [bin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
     }),
+    tls: (ctx, port) => ({
+      cmd: process.execPath,
+      args: [
+        ...[bin, ctx.filesDir, '--port', String(port), '--host', '127.0.0.1', '--quiet'],
+        ...['--tls-cert', ctx.tls?.cert ?? '', '--tls-key', ctx.tls?.key ?? ''],
+      ],
+    }),
+    limits: true,
   };
 }
 
-export const QUICK_SERVERS = ['aqua-serve', 'sirv-cli', 'nginx'];
+export const QUICK_SERVERS = ['aqua-serve', 'sirv-cli', 'nginx', 'node-hello', 'node-piped'];
 
 export { onPath, quiet };

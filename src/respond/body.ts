@@ -4,6 +4,9 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { FileChangedError, identityKey, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
 
+import { inFlight } from './budget.js';
+import { recycler, scratch } from './pool.js';
+
 export { FileChangedError } from '../fs/cache/blocks.js';
 
 /** An inclusive byte span of a file: `{ start: 0, end: 9 }` is the first ten bytes. */
@@ -49,22 +52,42 @@ export class FileSlot {
 }
 
 /**
- * The bytes of one inclusive span of a file, block by block from the shared {@link BlockCache} (a block
- * missing there is read through the slot's one handle). Only the span is read, and never more than the
- * size the response promised: a file that shrank throws {@link FileChangedError}. It does not close the
- * handle: the representation that owns the slot does, once.
+ * The bytes of one inclusive span of a file, from the shared {@link BlockCache} (blocks missing there are
+ * read through the slot's one handle, and cached). A miss reads as many blocks at once as the process-wide
+ * {@link inFlight} budget grants this body for the load now: up to 1 MiB when few clients stream, one
+ * block when many do. Only the span is read, and never more than the size the response promised: a file
+ * that shrank throws {@link FileChangedError}. It does not close the handle: the representation that owns
+ * the slot does, once.
  */
 export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCache): AsyncGenerator<Buffer> {
   const id = identityKey(slot.source.stat);
   const size = slot.source.stat.size;
   const blockSize = blocks.blockSize;
   const { start, end } = span;
-  for (let index = Math.floor(start / blockSize); index * blockSize <= end; index++) {
-    const block = blocks.peek(id, index) ?? (await slot.use((fh) => blocks.get(fh, id, index, size)));
-    const offset = index * blockSize;
-    const from = Math.max(start - offset, 0);
-    const to = Math.min(end - offset + 1, block.length);
-    yield from === 0 && to === block.length ? block : block.subarray(from, to);
+  const last = Math.floor(end / blockSize);
+  // Runs only for a file the cache does not keep: a cached file is served block by block from memory after its
+  // first reader, and curl's --limit-rate was seen to stop limiting when a small file came in 1 MiB writes.
+  const runs = !blocks.keepsRuns(size);
+  const lease = inFlight.open();
+  try {
+    for (let index = Math.floor(start / blockSize); index <= last;) {
+      // `bytes` starts at block `index`: one cached block, or a run of blocks read at once.
+      let bytes = blocks.peek(id, index);
+      if (!bytes) {
+        const count = runs ? Math.min(lease.blocksPerRead(blockSize), last - index + 1) : 1;
+        const at = index;
+        bytes = await slot.use((fh) =>
+          count > 1 ? blocks.getRun(fh, id, at, count, size, scratch) : blocks.get(fh, id, at, size),
+        );
+      }
+      const offset = index * blockSize;
+      const from = Math.max(start - offset, 0);
+      const to = Math.min(end - offset + 1, bytes.length);
+      yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+      index += Math.ceil(bytes.length / blockSize);
+    }
+  } finally {
+    lease.close();
   }
 }
 
@@ -109,27 +132,51 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 /**
- * Write an async body to a response with backpressure: after a write that fills the buffer, wait for
- * `drain` before pulling the next chunk, so a stalled client stops the reads (memory per response
- * stays one chunk). If the client goes away, stop pulling: leaving the `for await` returns the
- * generator, whose `finally` releases its file handle. If the body fails after headers went out,
- * the connection is destroyed — a truncated body must never look complete. Never throws for a
- * client going away; rethrows body errors only when nothing has been sent yet.
+ * Write an async body to a response with backpressure, reading ahead: the next chunk is requested
+ * before the current one is written, so the file read runs while the socket drains. After a write
+ * that fills the buffer, wait for `drain` (and the chunk read ahead) before writing more, so a
+ * stalled client holds at most two chunks: one in the socket's buffer, one read ahead. If the client
+ * goes away, stop pulling: the generator is returned (after its pending read settles) and its
+ * `finally` releases its file handle. If the body fails after headers went out, the connection is
+ * destroyed — a truncated body must never look complete. Never throws for a client going away;
+ * rethrows body errors only when nothing has been sent yet.
  */
 export async function pump(res: ServerResponse, body: AsyncIterable<Buffer>): Promise<void> {
+  const chunks = body[Symbol.asyncIterator]();
+  let next: Promise<IteratorResult<Buffer>> | null = chunks.next();
+  let finished = false;
   try {
-    for await (const chunk of body) {
+    for (;;) {
+      const { done, value } = await next;
+      next = null;
+      if (done === true) break;
       if (isGone(res)) return;
-      if (!res.write(chunk)) {
+      next = chunks.next();
+      next.catch(() => undefined); // settled (and rethrown) by the await above, or by `finally`
+      if (!res.write(value, recycler(value))) {
         if (isGone(res)) return;
         await drained(res);
         if (isGone(res)) return;
       }
     }
+    finished = true;
   } catch (err) {
+    finished = true; // a generator that threw is done
     if (!res.headersSent) throw err;
     res.destroy();
     return;
+  } finally {
+    if (!finished) await stop(chunks, next);
   }
   if (!isGone(res)) res.end();
+}
+
+/** Leave a body early: let its read in progress (if any) settle, then return it, so its `finally` runs now. */
+async function stop(chunks: AsyncIterator<Buffer>, pending: Promise<IteratorResult<Buffer>> | null): Promise<void> {
+  try {
+    if (pending && (await pending).done === true) return;
+    await chunks.return?.();
+  } catch {
+    // the body failed after the client left: nothing to tell anyone
+  }
 }

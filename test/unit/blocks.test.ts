@@ -1,6 +1,6 @@
 import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BlockCache, FileChangedError, identityKey } from '../../src/fs/cache/blocks.js';
 import { tempDir } from '../helpers.js';
 
@@ -82,6 +82,69 @@ describe('BlockCache', () => {
     try {
       await expect(cache.get(fh, 'x', 3, 20_000)).rejects.toBeInstanceOf(FileChangedError);
       expect(cache.size).toBe(0);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('reads a run of blocks with one read: the bytes, the last block short, each block cached as a view', async () => {
+    const cache = new BlockCache({ blockSize: 4096, maxBytes: 1 << 20 });
+    const fh = await open(path.join(dir, 'f.bin'));
+    try {
+      const id = identityKey(await fh.stat());
+      const run = await cache.getRun(fh, id, 1, 5, content.length); // blocks 1 and 2: the file ends first
+      expect(run.equals(content.subarray(4096))).toBe(true);
+      expect(cache.size).toBe(10_000 - 4096);
+      expect(cache.peek(id, 1)?.equals(content.subarray(4096, 8192))).toBe(true);
+      expect(cache.peek(id, 2)?.equals(content.subarray(8192))).toBe(true);
+      expect(cache.peek(id, 0)).toBeUndefined();
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('does not cache a run of a file larger than a quarter of the cache (a lone reader would flush it)', async () => {
+    const cache = new BlockCache({ blockSize: 4096, maxBytes: 4 * 4096 });
+    const fh = await open(path.join(dir, 'f.bin'));
+    try {
+      const id = identityKey(await fh.stat());
+      const run = await cache.getRun(fh, id, 0, 2, content.length);
+      expect(run.equals(content.subarray(0, 8192))).toBe(true);
+      expect(cache.size).toBe(0);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('throws FileChangedError when a run reaches past the end of a file that shrank', async () => {
+    const cache = new BlockCache({ blockSize: 4096, maxBytes: 1 << 20 });
+    const fh = await open(path.join(dir, 'f.bin'));
+    try {
+      await expect(cache.getRun(fh, 'x', 2, 3, 20_000)).rejects.toBeInstanceOf(FileChangedError);
+      expect(cache.size).toBe(0);
+    } finally {
+      await fh.close();
+    }
+  });
+
+  it('shares reads between runs and blocks: a run stops before a block being read, a block joins a run', async () => {
+    const cache = new BlockCache({ blockSize: 1024, maxBytes: 1 << 20 });
+    const fh = await open(path.join(dir, 'f.bin'));
+    const reads = vi.spyOn(fh, 'read');
+    try {
+      const id = identityKey(await fh.stat());
+      const [run, joined, after] = await Promise.all([
+        cache.getRun(fh, id, 0, 4, content.length), // blocks 0–3, one read
+        cache.get(fh, id, 2, content.length), // shares the run's read
+        cache.getRun(fh, id, 3, 3, content.length), // block 3 is being read: it waits for it, reads nothing
+      ]);
+      expect(run.equals(content.subarray(0, 4096))).toBe(true);
+      expect(joined.equals(content.subarray(2048, 3072))).toBe(true);
+      expect(after.equals(content.subarray(3072, 4096))).toBe(true);
+      expect(reads).toHaveBeenCalledTimes(1);
+      const next = await cache.getRun(fh, id, 3, 3, content.length); // 3 is cached now: no read either
+      expect(next.equals(content.subarray(3072, 4096))).toBe(true);
+      expect(reads).toHaveBeenCalledTimes(1);
     } finally {
       await fh.close();
     }

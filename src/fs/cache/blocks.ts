@@ -25,6 +25,9 @@ export class FileChangedError extends Error {
   }
 }
 
+/** Files read in runs ({@link BlockCache.getRun}) are cached only up to this share of the cache's size. */
+export const RUN_CACHE_SHARE = 1 / 4;
+
 /**
  * A bounded, shared cache of aligned blocks of files (second-chance LRU), keyed by file identity and block index: many
  * clients streaming the same film cost one copy of each block and one read of it. Blocks are
@@ -81,10 +84,75 @@ export class BlockCache {
     return pending;
   }
 
-  private async read(fh: FileHandle, index: number, fileSize: number): Promise<Buffer> {
+  /**
+   * Blocks `first` to `first + count - 1` (fewer at the end of the file) read with one read into one buffer, which is
+   * returned. One large read costs one thread-pool round trip instead of `count`: for a lone fast client that is most
+   * of the time per byte. The blocks are cached too (as views of that buffer) when the file is at most
+   * {@link RUN_CACHE_SHARE} of the cache: a larger file read in runs (by few clients: many get one block at a time)
+   * would only push everything else out, and keeping its buffers alive costs a fresh page per byte read and the
+   * garbage collector's time — measured, a lone 1 GiB download ran at half speed that way; the OS page cache serves
+   * such a reader. Such a run is read into `scratch(length)` when given (a buffer the caller reuses), and is the
+   * caller's alone: no other reader shares it.
+   * Throws {@link FileChangedError} if the file is shorter than its identity says.
+   */
+  async getRun(
+    fh: FileHandle,
+    id: string,
+    first: number,
+    count: number,
+    fileSize: number,
+    scratch?: (length: number) => Buffer,
+  ): Promise<Buffer> {
+    const start = first * this.blockSize;
+    if (!this.keepsRuns(fileSize)) {
+      // Not cached, not shared: read into `scratch` (a buffer the caller recycles) when given.
+      const length = Math.min(count * this.blockSize, fileSize - start);
+      return this.readAt(fh, start, length, scratch?.(length));
+    }
+    // The run stops before the first block already cached or being read: concurrent readers share each read.
+    let length = 0;
+    while (length < count && start + length * this.blockSize < fileSize && this.isAbsent(id, first + length)) length++;
+    if (length <= 1) return this.get(fh, id, first, fileSize);
+    const reading = this.readAt(fh, start, Math.min(length * this.blockSize, fileSize - start));
+    const keys = Array.from({ length }, (_, i) => `${id}#${first + i}`);
+    keys.forEach((key, i) => {
+      const block = reading.then((run) => run.subarray(i * this.blockSize, (i + 1) * this.blockSize));
+      block.catch(() => undefined); // the run's own caller sees the failure
+      this.loading.set(key, block);
+    });
+    try {
+      const run = await reading;
+      if (this.keepsRuns(fileSize)) {
+        keys.forEach((key, i) => this.store(key, run.subarray(i * this.blockSize, (i + 1) * this.blockSize)));
+      }
+      return run;
+    } finally {
+      for (const key of keys) this.loading.delete(key);
+    }
+  }
+
+  /** Whether the runs {@link getRun} reads of a file of `fileSize` bytes are cached (small enough files). */
+  keepsRuns(fileSize: number): boolean {
+    return fileSize <= this.maxBytes * RUN_CACHE_SHARE;
+  }
+
+  /** Neither cached nor being read. */
+  private isAbsent(id: string, index: number): boolean {
+    const key = `${id}#${index}`;
+    return !this.blocks.has(key) && !this.loading.has(key);
+  }
+
+  private read(fh: FileHandle, index: number, fileSize: number): Promise<Buffer> {
     const start = index * this.blockSize;
-    const length = Math.min(this.blockSize, fileSize - start);
-    const buffer = Buffer.allocUnsafeSlow(length);
+    return this.readAt(fh, start, Math.min(this.blockSize, fileSize - start));
+  }
+
+  private async readAt(
+    fh: FileHandle,
+    start: number,
+    length: number,
+    buffer: Buffer = Buffer.allocUnsafeSlow(length),
+  ): Promise<Buffer> {
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await fh.read(buffer, filled, length - filled, start + filled);
