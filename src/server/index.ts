@@ -176,6 +176,6 @@ function respond(path: RequestPath, req: AnyRequest, res: AnyResponse, conn: Con
   const refusal = path.gate(req, conn);
   if (!refusal) return path.listener(req as IncomingMessage, h1);
   const close = !isHttp2(req) && (closeAfter || refusal.status === 400);
-  sendError(h1, refusal.status, close ? { ...refusal.headers, Connection: 'close' } : { ...refusal.headers });
+  void sendError(h1, refusal.status, close ? { ...refusal.headers, Connection: 'close' } : { ...refusal.headers });
   if (refusal.status === 503 && conn?.session) conn.closeIfIdle();
 }
