@@ -30,7 +30,8 @@ export function defaultLogFormat(stream: { isTTY?: boolean } = process.stdout): 
 
 /**
  * The logger the CLI uses, for `createAquaServer({ logger })` or `serveDirectory(root, { logger })`.
- * One logger for the process. JSON lines go through pino's synchronous-enough destination;
+ * One logger for the process. JSON lines go through an asynchronous pino destination that writes each
+ * line at once, or with those queued behind a write in flight (never held back for a batch to fill);
  * pretty output goes through pino-pretty in the same thread (no worker thread to leak at exit).
  */
 export async function createLogger(options: LogOptions): Promise<Logger> {
@@ -48,7 +49,17 @@ export async function createLogger(options: LogOptions): Promise<Logger> {
     });
     return pino({ level: options.level }, stream);
   }
-  return pino({ level: options.level, base: undefined }, pino.destination({ dest: fd, sync: false, minLength: 4096 }));
+  // minLength 0: a line is written as soon as no write is in flight, so lines queued during one write go
+  // out together in the next (batches under load, at once at a low rate). What is left is written at exit.
+  const destination = pino.destination({ dest: fd, sync: false, minLength: 0 });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // Nothing more can be done for a log that cannot be written at exit.
+    }
+  });
+  return pino({ level: options.level, base: undefined }, destination);
 }
 
 /** A logger that drops everything: the default for library use. */
