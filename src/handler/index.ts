@@ -5,7 +5,8 @@ import { BlockCache, sameIdentity } from '../fs/cache/blocks.js';
 import { KnownFiles, StatBatcher } from '../fs/cache/files.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { HttpError, sendError, statusOf } from '../respond/errors.js';
-import { serveFile } from '../respond/file.js';
+import { sendFile } from './send-file.js';
+import { applyEarly, pathOf, sendRedirect, serveMissing, type SiteContext } from './site.js';
 import { renderListingHtml } from '../pages/listing/html.js';
 import { renderListingJson } from '../pages/listing/json.js';
 import { readEntries } from '../fs/entries.js';
@@ -17,6 +18,9 @@ import { ASSET_PREFIX, serveAsset } from '../pages/ui/assets.js';
 import { extensionOf } from '../pages/ui/kind.js';
 import { PAGE_HEADERS } from '../pages/ui/page.js';
 import { serveSrtAsVtt, serveViewer } from './view.js';
+import { SiblingIndex } from '../site/encoding.js';
+import { headersFor } from '../site/rules.js';
+import { openSiteSource, type SiteSettings, type SiteSource } from '../site/source.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -28,7 +32,11 @@ export type NextFunction = (err?: unknown) => void;
  * A request handler usable as a `node:http` request listener (`next` absent) and as Express or
  * connect middleware (`next` given). It never throws; failures become responses.
  */
-export type AquaHandler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
+export interface AquaHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /** Stop watching the config file (`createAquaServer` calls it on close). Requests are still answered. */
+  close(): void;
+}
 
 const ALLOW = 'GET, HEAD, OPTIONS';
 
@@ -59,8 +67,12 @@ const ALLOW = 'GET, HEAD, OPTIONS';
 export function serveDirectory(root: string, options: ServeOptions = {}): AquaHandler {
   const opts = resolveServeOptions(options);
   let rootReal: Promise<string> | null = null;
+  const site = openSite(root, options, opts);
   const state: HandlerState = {
     options: opts,
+    site,
+    view: viewOf(options, site),
+    siblings: new SiblingIndex(),
     getRoot: () => {
       rootReal ??= realRoot(root).catch((err: unknown) => {
         rootReal = null; // the folder may appear later; do not cache the failure
@@ -72,14 +84,52 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     files: new KnownFiles(),
     stats: new StatBatcher(),
   };
-  return (req, res, next) => {
+  const handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
+  };
+  return Object.assign(handler, { close: () => site.close() });
+}
+
+/** The config file named by {@link ServeOptions.config}, read and watched; the site options in code over it. */
+function openSite(root: string, options: ServeOptions, resolved: ResolvedServeOptions): SiteSource {
+  const { spa, compress, headers, redirects, rewrites, cleanUrls, trailingSlash, notFound, config } = options;
+  const file = config === true ? path.join(root, 'aqua.json') : typeof config === 'string' ? config : null;
+  return openSiteSource({
+    code: { spa, compress, headers, redirects, rewrites, cleanUrls, trailingSlash, notFound },
+    file,
+    required: typeof config === 'string',
+    logger: resolved.logger,
+  });
+}
+
+/** What one request uses: the current config generation, and the serve options it gives (code over file). */
+interface SiteView {
+  readonly settings: SiteSettings;
+  readonly options: ResolvedServeOptions;
+}
+
+function viewOf(options: ServeOptions, site: SiteSource): () => SiteView {
+  const views = new WeakMap<SiteSettings, SiteView>();
+  return () => {
+    const settings = site.current();
+    let view = views.get(settings);
+    if (!view) {
+      const { cache, ...file } = settings.fileOptions;
+      const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+      view = { settings, options: resolveServeOptions({ ...file, cacheSeconds: cache, ...given }) };
+      views.set(settings, view);
+    }
+    return view;
   };
 }
 
 /** What one handler keeps between requests. */
 interface HandlerState {
+  /** The options given in code, resolved (the config file may change some per request: see `view`). */
   readonly options: ResolvedServeOptions;
+  readonly site: SiteSource;
+  readonly view: () => SiteView;
+  readonly siblings: SiblingIndex;
   readonly getRoot: () => Promise<string>;
   readonly blocks: BlockCache;
   readonly files: KnownFiles;
@@ -105,7 +155,7 @@ async function handle(
   next: NextFunction | undefined,
   state: HandlerState,
 ): Promise<void> {
-  const { options } = state;
+  const { settings, options } = state.view();
   const method = req.method ?? '';
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();
@@ -117,32 +167,52 @@ async function handle(
     if (serveAsset(req, res, target.path.slice(ASSET_PREFIX.length))) return;
     throw new HttpError(404, 'no such asset');
   }
-  const url = parseUrlPath(target.path, options);
-  const root = await state.getRoot();
-  const ctx: RequestContext = {
+  const asked = parseUrlPath(target.path, options);
+  const siteHeaders = headersFor(settings.rules, pathOf(asked));
+  // Set now, so that every answer carries them, errors included.
+  for (const [name, value] of Object.entries(siteHeaders)) res.setHeader(name, value);
+  const ctx: SiteContext = {
     req,
     res,
     method,
     options,
     blocks: state.blocks,
-    root,
+    root: await state.getRoot(),
     base: mountBase(req),
-    url,
+    url: asked,
     query: new URLSearchParams(target.rawQuery),
     rawQuery: target.rawQuery,
+    rules: settings.rules,
+    siblings: settings.rules.compress ? state.siblings : null,
+    siteHeaders,
   };
+  const early = await applyEarly(ctx);
+  if (early === true) return;
+  const resolved = early === null ? ctx : { ...ctx, url: early };
+  try {
+    await serveResolved(resolved, state, settings.configFile);
+  } catch (err) {
+    if (statusOf(err) !== 404 || res.headersSent || !(await serveMissing(resolved))) throw err;
+  }
+}
+
+/** Serve the file or folder `ctx.url` names; a missing one throws (an ENOENT or a 404 HttpError). */
+async function serveResolved(ctx: SiteContext, state: HandlerState, configFile: string | null): Promise<void> {
+  const { url, root, options } = ctx;
   const name = url.segments[url.segments.length - 1] ?? '';
   const key = url.segments.join('/');
+  const how = { siblings: ctx.siblings, headers: ctx.siteHeaders };
   // A viewer page or a converted subtitle is not the file's bytes: it skips the metadata-cache fast path.
   const viewRequest = ctx.query.has('view');
   const vttRequest = ctx.query.get('format') === 'vtt' && extensionOf(name) === 'srt';
   const known = url.trailingSlash || viewRequest || vttRequest ? undefined : state.files.get(key);
   if (known) {
     const stat = await state.stats.stat(known.joined);
-    if (stat && sameIdentity(stat, known.identity)) return serveFile(ctx, { fh: null, abs: known.abs, stat, name });
+    if (stat && sameIdentity(stat, known.identity)) return sendFile(ctx, { fh: null, abs: known.abs, stat, name }, how);
     state.files.delete(key);
   }
   const abs = await resolveFsPath(root, url, options);
+  if (abs === configFile) throw new HttpError(404, 'the config file is not served');
   const fh = await open(abs, 'r');
   let handedOver = false;
   try {
@@ -154,7 +224,7 @@ async function handle(
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
       state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
       handedOver = true;
-      return await serveFile(ctx, { fh, abs, stat, name });
+      return await sendFile(ctx, { fh, abs, stat, name }, how);
     }
     if (!stat.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
   } finally {
@@ -177,9 +247,14 @@ function answerOtherMethod(req: IncomingMessage, res: ServerResponse, options: R
   res.end();
 }
 
-async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
+async function serveFolder(ctx: SiteContext, abs: string): Promise<void> {
   const { res, url, options } = ctx;
-  if (url.segments.length > 0 && !url.trailingSlash) return redirect(ctx, encodePath(url.segments) + '/');
+  if (url.segments.length > 0) {
+    // A folder URL ends with `/`, unless the site's trailingSlash is false: then it never does.
+    const slash = ctx.rules.trailingSlash !== false;
+    if (url.trailingSlash !== slash)
+      return sendRedirect(ctx, 301, ctx.base + encodePath(url.segments) + (slash ? '/' : ''));
+  }
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');
   const view = sortStateFrom(ctx.query);
@@ -201,7 +276,7 @@ async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
 }
 
 /** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
-async function tryIndex(ctx: RequestContext): Promise<boolean> {
+async function tryIndex(ctx: SiteContext): Promise<boolean> {
   let fh;
   let abs: string;
   try {
@@ -222,7 +297,7 @@ async function tryIndex(ctx: RequestContext): Promise<boolean> {
     await fh.close();
     return false;
   }
-  await serveFile(ctx, { fh, abs, stat, name: 'index.html' });
+  await sendFile(ctx, { fh, abs, stat, name: 'index.html' }, { siblings: ctx.siblings, headers: ctx.siteHeaders });
   return true;
 }
 

@@ -176,7 +176,8 @@ export function createAquaServer(
   if (!options.handler === !options.root)
     throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
   const logger = options.logger;
-  const listener: RequestListener = options.handler ?? serveDirectory(options.root as string, options);
+  const directory = options.handler ? null : serveDirectory(options.root as string, options);
+  const listener: RequestListener = options.handler ?? (directory as RequestListener);
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const maxConnections = options.maxConnections ?? 10_000;
   const graceMs = (options.graceSeconds ?? 10) * 1000;
@@ -387,6 +388,7 @@ export function createAquaServer(
       });
     },
     close() {
+      directory?.close(); // stop watching the config file
       closing ??= new Promise<void>((resolve) => {
         // The server's close callback runs as soon as the last socket is destroyed, before the
         // sockets' own 'close' events: wait for those too, so `connections` is 0 once this resolves.

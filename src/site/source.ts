@@ -4,11 +4,11 @@
  * named — and watched: an edit is validated and swapped in without a restart; a bad edit keeps the
  * last good config and logs why.
  */
-import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFileSync, realpathSync, watch, type FSWatcher } from 'node:fs';
+import { readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { ConfigError, parseSiteConfig, validateSiteConfig, type SiteConfig, type SiteConfigInput } from './config.js';
+import { ConfigError, parseSiteConfig, validateSiteConfig, type SiteConfig } from './config.js';
 import { compileRules, type SiteRules } from './rules.js';
 
 /** The serve options a config file may set (the same names as in {@link SiteConfig}). */
@@ -60,7 +60,7 @@ function settingsOf(file: SiteConfig, code: SiteConfig, configFile: string | nul
  * there yet, and is picked up when it appears.
  */
 export function openSiteSource(options: {
-  code: SiteConfigInput;
+  code: unknown;
   file: string | null;
   required: boolean;
   logger: Logger | null;
@@ -71,7 +71,7 @@ export function openSiteSource(options: {
     return { current: () => fixed, close: () => undefined };
   }
   const file = path.resolve(options.file);
-  let settings = settingsOf(readAtStart(file, options.required), code, file);
+  let settings = settingsOf(readAtStart(file, options.required), code, realOr(file));
   const { logger } = options;
   let timer: NodeJS.Timeout | null = null;
   let generation = 0;
@@ -87,7 +87,8 @@ export function openSiteSource(options: {
       return;
     }
     try {
-      const next = settingsOf(parseSiteConfig(text, file), code, file);
+      const real = await realpath(file).catch(() => file);
+      const next = settingsOf(parseSiteConfig(text, file), code, real);
       if (mine !== generation) return; // a later edit is being read
       settings = next;
       logger?.info({ file }, 'config reloaded');
@@ -116,6 +117,14 @@ export function openSiteSource(options: {
       watcher?.close();
     },
   };
+}
+
+function realOr(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /** Read the config once, synchronously (this runs when the handler is created, before any request). */
