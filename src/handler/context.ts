@@ -1,7 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockCache } from '../fs/cache/blocks.js';
-import type { ResolvedServeOptions } from './options.js';
 import type { UrlPath } from '../fs/resolve.js';
+import type { ResolvedServeOptions } from './options.js';
+import type { Route } from './route.js';
+import type { SiblingIndex } from '../site/encoding.js';
+import type { SiteRules } from '../site/rules.js';
 
 /** Everything a responder needs to know about one request, passed as one object. */
 export interface RequestContext {
@@ -16,19 +19,17 @@ export interface RequestContext {
   /** Mount prefix (no trailing slash; `''` at the top). */
   readonly base: string;
   readonly url: UrlPath;
-  readonly query: URLSearchParams;
-  /** The raw query string without `?` (kept verbatim in redirects). */
-  readonly rawQuery: string;
+  /** The query, decoded once. */
+  readonly route: Route;
+  /** The site rules of this request's config generation (`aqua.json` and the site options). */
+  readonly rules: SiteRules;
+  /** Precompressed siblings and compression on the fly; `null` when compression is off. */
+  readonly siblings: SiblingIndex | null;
+  /** The site's extra headers for this request's path (already set on the response). */
+  readonly siteHeaders: Readonly<Record<string, string>>;
 }
 
-/** Headers every answer of the directory handler carries. */
-export function setCommonHeaders(ctx: RequestContext): void {
-  ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (ctx.options.cors) {
-    ctx.res.setHeader('Access-Control-Allow-Origin', '*');
-    ctx.res.setHeader(
-      'Access-Control-Expose-Headers',
-      'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition',
-    );
-  }
+/** The top folder of the mount, where error pages link back to. */
+export function homeOf(base: string): string {
+  return base + '/';
 }

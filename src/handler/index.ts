@@ -3,21 +3,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { BlockCache, sameIdentity } from '../fs/cache/blocks.js';
 import { KnownFiles, StatBatcher } from '../fs/cache/files.js';
-import { setCommonHeaders, type RequestContext } from './context.js';
-import { HttpError, sendError, statusOf } from '../respond/errors.js';
-import { sendFile } from './send-file.js';
-import { applyEarly, pathOf, sendRedirect, serveMissing, type SiteContext } from './site.js';
-import { renderListingHtml } from '../pages/listing/html.js';
-import { renderListingJson } from '../pages/listing/json.js';
-import { readEntries } from '../fs/entries.js';
-import { sortEntries, sortStateFrom } from '../fs/sort.js';
-import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { parseUrlPath, realRoot, resolveFsPath } from '../fs/resolve.js';
+import { HttpError, statusOf } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
-import { ASSET_PREFIX, serveAsset } from '../pages/ui/assets.js';
 import { extensionOf } from '../pages/ui/kind.js';
-import { PAGE_HEADERS } from '../pages/ui/page.js';
+import { sendError } from '../respond/errors.js';
+import { ASSET_PREFIX, sendAsset } from './assets.js';
+import { homeOf, type RequestContext } from './context.js';
+import { sendFile } from './file.js';
+import { serveFolder } from './folder.js';
+import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
+import { ALLOW, answerOptions, applyPolicy } from './policy.js';
+import { redirect } from './redirect.js';
+import { mountOf, parseTarget } from './route.js';
 import { serveSrtAsVtt, serveViewer } from './view.js';
+import { applyEarly, pathOf, serveMissing } from './site.js';
 import { SiblingIndex } from '../site/encoding.js';
 import { headersFor } from '../site/rules.js';
 import { openSiteSource, type SiteSettings, type SiteSource } from '../site/source.js';
@@ -37,8 +37,6 @@ export interface AquaHandler {
   /** Stop watching the config file (`createAquaServer` calls it on close). Requests are still answered. */
   close(): void;
 }
-
-const ALLOW = 'GET, HEAD, OPTIONS';
 
 /**
  * A handler that serves the files and folder listings under `root`, as the CLI does.
@@ -70,7 +68,6 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
   const site = openSite(root, options, opts);
   const state: HandlerState = {
     options: opts,
-    site,
     view: viewOf(options, site),
     siblings: new SiblingIndex(),
     getRoot: () => {
@@ -127,7 +124,6 @@ function viewOf(options: ServeOptions, site: SiteSource): () => SiteView {
 interface HandlerState {
   /** The options given in code, resolved (the config file may change some per request: see `view`). */
   readonly options: ResolvedServeOptions;
-  readonly site: SiteSource;
   readonly view: () => SiteView;
   readonly siblings: SiblingIndex;
   readonly getRoot: () => Promise<string>;
@@ -142,11 +138,12 @@ function fail(
   res: ServerResponse,
   next: NextFunction | undefined,
   opts: ResolvedServeOptions,
-): void {
+): Promise<void> | void {
   const status = statusOf(err);
   if (status === 404 && next && !res.headersSent) return next();
   if (status >= 500) opts.logger?.error({ err, method: req.method, url: req.url }, 'request failed');
-  sendError(res, status, status === 503 ? { 'Retry-After': '1' } : {});
+  const headers: Record<string, string> = status === 503 ? { 'Retry-After': '1' } : {};
+  return sendError(res, status, headers, { home: homeOf(mountOf(req).base) });
 }
 
 async function handle(
@@ -159,193 +156,76 @@ async function handle(
   const method = req.method ?? '';
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();
-    return answerOtherMethod(req, res, options);
+    applyPolicy(res, options);
+    if (method === 'OPTIONS') return answerOptions(req, res, options);
+    return sendError(res, 405, { Allow: ALLOW }, { home: homeOf(mountOf(req).base) });
   }
-  const target = splitTarget(req.url);
+  applyPolicy(res, options);
+  const target = parseTarget(req.url);
   // The pages' own assets: a reserved dot-folder, answered before the dotfile rule would hide it.
-  if (target.path.startsWith(ASSET_PREFIX)) {
-    if (serveAsset(req, res, target.path.slice(ASSET_PREFIX.length))) return;
-    throw new HttpError(404, 'no such asset');
-  }
-  const asked = parseUrlPath(target.path, options);
-  const siteHeaders = headersFor(settings.rules, pathOf(asked));
+  if (target.path.startsWith(ASSET_PREFIX)) return sendAsset(res, target.path);
+  const url = parseUrlPath(target.path, options);
+  const mount = mountOf(req);
+  const siteHeaders = headersFor(settings.rules, pathOf(url));
   // Set now, so that every answer carries them, errors included.
   for (const [name, value] of Object.entries(siteHeaders)) res.setHeader(name, value);
-  const ctx: SiteContext = {
+  const ctx: RequestContext = {
     req,
     res,
     method,
     options,
     blocks: state.blocks,
     root: await state.getRoot(),
-    base: mountBase(req),
-    url: asked,
-    query: new URLSearchParams(target.rawQuery),
-    rawQuery: target.rawQuery,
+    base: mount.base,
+    url,
+    route: target.route,
     rules: settings.rules,
     siblings: settings.rules.compress ? state.siblings : null,
     siteHeaders,
   };
+  if (mount.bare) return redirect(ctx, '/');
   const early = await applyEarly(ctx);
   if (early === true) return;
   const resolved = early === null ? ctx : { ...ctx, url: early };
   try {
-    await serveResolved(resolved, state, settings.configFile);
+    await serveTarget(resolved, state, settings.configFile);
   } catch (err) {
+    // Nothing there: the site's clean URL, SPA entry or 404 page, if it has one.
     if (statusOf(err) !== 404 || res.headersSent || !(await serveMissing(resolved))) throw err;
   }
 }
 
-/** Serve the file or folder `ctx.url` names; a missing one throws (an ENOENT or a 404 HttpError). */
-async function serveResolved(ctx: SiteContext, state: HandlerState, configFile: string | null): Promise<void> {
-  const { url, root, options } = ctx;
+/** The file or folder the URL names: from the metadata cache, or resolved and opened. */
+async function serveTarget(ctx: RequestContext, state: HandlerState, configFile: string | null): Promise<void> {
+  const { url, route, root } = ctx;
   const name = url.segments[url.segments.length - 1] ?? '';
   const key = url.segments.join('/');
-  const how = { siblings: ctx.siblings, headers: ctx.siteHeaders };
   // A viewer page or a converted subtitle is not the file's bytes: it skips the metadata-cache fast path.
-  const viewRequest = ctx.query.has('view');
-  const vttRequest = ctx.query.get('format') === 'vtt' && extensionOf(name) === 'srt';
-  const known = url.trailingSlash || viewRequest || vttRequest ? undefined : state.files.get(key);
+  const vttRequest = route.format === 'vtt' && extensionOf(name) === 'srt';
+  const known = url.trailingSlash || route.view || vttRequest ? undefined : state.files.get(key);
   if (known) {
     const stat = await state.stats.stat(known.joined);
-    if (stat && sameIdentity(stat, known.identity)) return sendFile(ctx, { fh: null, abs: known.abs, stat, name }, how);
+    if (stat && sameIdentity(stat, known.identity)) return sendFile(ctx, { fh: null, abs: known.abs, stat }, name);
     state.files.delete(key);
   }
-  const abs = await resolveFsPath(root, url, options);
+  const abs = await resolveFsPath(root, url, ctx.options);
   if (abs === configFile) throw new HttpError(404, 'the config file is not served');
   const fh = await open(abs, 'r');
   let handedOver = false;
   try {
     const stat = await fh.stat();
     if (stat.isFile()) {
-      if (url.trailingSlash) return redirect(ctx, encodePath(url.segments));
+      if (url.trailingSlash) return await redirect(ctx, encodePath(url.segments));
       const file = { fh, stat, name };
-      if (viewRequest && (await serveViewer(ctx, file))) return;
+      if (route.view && (await serveViewer(ctx, file))) return;
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
       state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
       handedOver = true;
-      return await sendFile(ctx, { fh, abs, stat, name }, how);
+      return await sendFile(ctx, { fh, abs, stat }, name);
     }
     if (!stat.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
   } finally {
     if (!handedOver) await fh.close();
   }
   return serveFolder(ctx, abs);
-}
-
-function answerOtherMethod(req: IncomingMessage, res: ServerResponse, options: ResolvedServeOptions): void {
-  if (req.method !== 'OPTIONS') return sendError(res, 405, { Allow: ALLOW });
-  const headers: Record<string, string> = { Allow: ALLOW, 'Content-Length': '0' };
-  if (options.cors) {
-    headers['Access-Control-Allow-Origin'] = '*';
-    headers['Access-Control-Allow-Methods'] = ALLOW;
-    const asked = req.headers['access-control-request-headers'];
-    if (asked) headers['Access-Control-Allow-Headers'] = asked;
-    headers['Access-Control-Max-Age'] = '86400';
-  }
-  res.writeHead(204, headers);
-  res.end();
-}
-
-async function serveFolder(ctx: SiteContext, abs: string): Promise<void> {
-  const { res, url, options } = ctx;
-  if (url.segments.length > 0) {
-    // A folder URL ends with `/`, unless the site's trailingSlash is false: then it never does.
-    const slash = ctx.rules.trailingSlash !== false;
-    if (url.trailingSlash !== slash)
-      return sendRedirect(ctx, 301, ctx.base + encodePath(url.segments) + (slash ? '/' : ''));
-  }
-  if (options.index && (await tryIndex(ctx))) return;
-  if (!options.listing) throw new HttpError(404, 'listing disabled');
-  const view = sortStateFrom(ctx.query);
-  const entries = sortEntries(
-    await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }),
-    view,
-  );
-  const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
-  const json = wantsJson(ctx);
-  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now() });
-  setCommonHeaders(ctx);
-  res.statusCode = 200;
-  if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
-  res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.setHeader('Cache-Control', 'no-cache');
-  res.setHeader('Vary', 'Accept');
-  res.end(ctx.method === 'HEAD' ? undefined : body);
-}
-
-/** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
-async function tryIndex(ctx: SiteContext): Promise<boolean> {
-  let fh;
-  let abs: string;
-  try {
-    abs = await resolveFsPath(
-      ctx.root,
-      { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false },
-      ctx.options,
-    );
-    fh = await open(abs, 'r');
-  } catch {
-    return false;
-  }
-  const stat = await fh.stat().catch(async (err: unknown) => {
-    await fh.close();
-    throw err;
-  });
-  if (!stat.isFile()) {
-    await fh.close();
-    return false;
-  }
-  await sendFile(ctx, { fh, abs, stat, name: 'index.html' }, { siblings: ctx.siblings, headers: ctx.siteHeaders });
-  return true;
-}
-
-function wantsJson(ctx: RequestContext): boolean {
-  const format = ctx.query.get('format');
-  if (format !== null) return format === 'json';
-  const accept = ctx.req.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
-}
-
-/** 301 to a path under the mount; the query is kept verbatim. Never a scheme-relative `//` Location. */
-function redirect(ctx: RequestContext, encodedPath: string): void {
-  const location = '/' + (ctx.base + encodedPath).replace(/^\/+/, '') + (ctx.rawQuery ? `?${ctx.rawQuery}` : '');
-  setCommonHeaders(ctx);
-  const body = `Redirecting to ${location}\n`;
-  ctx.res.writeHead(301, {
-    Location: location,
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Content-Length': Buffer.byteLength(body),
-    'Cache-Control': 'no-cache',
-  });
-  ctx.res.end(ctx.method === 'HEAD' ? undefined : body);
-}
-
-/** Split a request target into its raw path and raw query; absolute-form targets keep only the path. */
-export function splitTarget(rawUrl: string | undefined): { path: string; rawQuery: string } {
-  let target = rawUrl ?? '';
-  if (!target.startsWith('/')) {
-    const authority = /^https?:\/\/[^/?#]*/i.exec(target);
-    if (!authority) throw new HttpError(400, 'request target is neither origin-form nor absolute-form');
-    target = target.slice(authority[0].length);
-    if (!target.startsWith('/')) target = '/' + target;
-  }
-  const q = target.indexOf('?');
-  return q < 0 ? { path: target, rawQuery: '' } : { path: target.slice(0, q), rawQuery: target.slice(q + 1) };
-}
-
-/** The prefix the handler is mounted under: Express's `req.baseUrl`, or what connect cut from `req.originalUrl`. */
-function mountBase(req: IncomingMessage): string {
-  const mounted = req as IncomingMessage & { baseUrl?: unknown; originalUrl?: unknown };
-  let base = '';
-  if (typeof mounted.baseUrl === 'string') {
-    base = mounted.baseUrl;
-  } else if (typeof mounted.originalUrl === 'string' && mounted.originalUrl !== req.url) {
-    const original = mounted.originalUrl.split('?')[0];
-    const current = (req.url ?? '/').split('?')[0];
-    if (original.endsWith(current)) base = original.slice(0, original.length - current.length);
-    else if (current === '/') base = original;
-  }
-  return base.replace(/\/+$/, '');
 }

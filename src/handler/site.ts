@@ -4,21 +4,11 @@
  */
 import { open } from 'node:fs/promises';
 import type { RequestContext } from './context.js';
-import { sendFile } from './send-file.js';
+import { sendFile } from './file.js';
 import { bufferRepresentation } from '../respond/representation.js';
 import { send } from '../respond/send.js';
 import { parseUrlPath, resolveFsPath, type UrlPath } from '../fs/resolve.js';
-import type { SiblingIndex } from '../site/encoding.js';
-import { beforeResolve, cleanUrlCandidate, encodeSitePath, spaApplies, type SiteRules } from '../site/rules.js';
-
-/** What the site hooks need besides the request: the rules of this request's config generation. */
-export interface SiteContext extends RequestContext {
-  readonly rules: SiteRules;
-  /** `null` when compression is off. */
-  readonly siblings: SiblingIndex | null;
-  /** The site's headers for this request's path. */
-  readonly siteHeaders: Readonly<Record<string, string>>;
-}
+import { beforeResolve, cleanUrlCandidate, encodeSitePath, spaApplies } from '../site/rules.js';
 
 /** The decoded path of a URL: `/`, `/a/b`, or `/a/b/` for a folder URL. */
 export function pathOf(url: UrlPath): string {
@@ -28,16 +18,17 @@ export function pathOf(url: UrlPath): string {
 
 /** Answer with a redirect; a path `location` keeps the request's query unless it has its own. */
 export async function sendRedirect(ctx: RequestContext, status: number, location: string): Promise<void> {
-  const full = location.includes('?') || ctx.rawQuery === '' ? location : `${location}?${ctx.rawQuery}`;
-  const rep = bufferRepresentation(Buffer.from(`Redirecting to ${full}\n`), { type: 'text/plain; charset=utf-8' });
-  await send(ctx, rep, { status, cacheControl: 'no-cache', headers: { Location: full } });
+  const query = ctx.route.rawQuery;
+  const full = location.includes('?') || query === '' ? location : `${location}?${query}`;
+  const rep = bufferRepresentation(`Redirecting to ${full}\n`, { type: 'text/plain; charset=utf-8', etag: null });
+  await send(ctx.res, rep, { status, cacheControl: 'no-cache', headers: { Location: full } });
 }
 
 /**
  * Before resolution: a redirect answers (true); a rewrite gives the URL to resolve instead; `null` goes on.
  * A rewrite's destination is parsed like a request path (the dotfile rule applies to it too).
  */
-export async function applyEarly(ctx: SiteContext): Promise<true | UrlPath | null> {
+export async function applyEarly(ctx: RequestContext): Promise<true | UrlPath | null> {
   const early = beforeResolve(ctx.rules, pathOf(ctx.url), ctx.base);
   if (early === null) return null;
   if (early.kind === 'redirect') {
@@ -52,7 +43,7 @@ export async function applyEarly(ctx: SiteContext): Promise<true | UrlPath | nul
  * canonical form), else the SPA entry, else the custom 404 page. False when none applies (the
  * ordinary 404 follows).
  */
-export async function serveMissing(ctx: SiteContext): Promise<boolean> {
+export async function serveMissing(ctx: RequestContext): Promise<boolean> {
   const { rules } = ctx;
   const asked = pathOf(ctx.url);
   const clean = cleanUrlCandidate(rules, asked);
@@ -64,23 +55,21 @@ export async function serveMissing(ctx: SiteContext): Promise<boolean> {
         await sendRedirect(ctx, 301, ctx.base + encodeSitePath(clean.canonical));
         return true;
       }
-      await sendFile(ctx, found, { siblings: ctx.siblings, headers: ctx.siteHeaders });
+      await sendFile(ctx, found, found.name);
       return true;
     }
   }
   if (rules.spa !== null && spaApplies(rules, ctx.method, asked, ctx.req.headers.accept)) {
     const entry = await openSiteFile(ctx, rules.spa);
     if (entry) {
-      const headers = { ...ctx.siteHeaders, Vary: 'Accept' };
-      await sendFile(ctx, entry, { siblings: ctx.siblings, cacheControl: 'no-cache', headers });
+      await sendFile(ctx, entry, entry.name, { cacheControl: 'no-cache', headers: { Vary: 'Accept' } });
       return true;
     }
   }
   if (rules.notFound !== null) {
     const page = await openSiteFile(ctx, rules.notFound);
     if (page) {
-      const how = { siblings: ctx.siblings, status: 404, validators: false, headers: ctx.siteHeaders };
-      await sendFile(ctx, page, { ...how, cacheControl: 'no-cache' });
+      await sendFile(ctx, page, page.name, { status: 404, cacheControl: 'no-cache', noValidators: true });
       return true;
     }
   }

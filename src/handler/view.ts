@@ -1,12 +1,12 @@
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { setCommonHeaders, type RequestContext } from './context.js';
+import type { RequestContext } from './context.js';
+import { sendGenerated, sendHtmlPage } from './page.js';
 import { readEntries, type Entry } from '../fs/entries.js';
 import { compareNames } from '../fs/sort.js';
 import { contentType } from '../http/mime.js';
 import { resolveFsPath } from '../fs/resolve.js';
 import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
-import { PAGE_HEADERS } from '../pages/ui/page.js';
 import type { FileView } from '../pages/view/chrome.js';
 import { renderImageHtml } from '../pages/view/image.js';
 import { renderPlayerHtml } from '../pages/view/player.js';
@@ -104,14 +104,6 @@ function folderOf(ctx: RequestContext): { segments: readonly string[]; path: str
   return { segments, path: segments.length > 0 ? `/${segments.join('/')}/` : '/' };
 }
 
-function sendPage(ctx: RequestContext, html: string): void {
-  setCommonHeaders(ctx);
-  for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.res.setHeader(name, value);
-  ctx.res.setHeader('Content-Length', Buffer.byteLength(html));
-  ctx.res.statusCode = 200;
-  ctx.res.end(ctx.method === 'HEAD' ? undefined : html);
-}
-
 /**
  * `<file>?view`: the player, image viewer or text view. Returns `false` (and writes nothing) when the
  * file's kind has no viewer, so the caller serves the file itself. Does not close `file.fh`.
@@ -136,7 +128,7 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile): Promise<
     readHead: (limit) => readHead(file.fh, limit),
   });
   if (html === null) return false;
-  sendPage(ctx, html);
+  await sendHtmlPage(ctx, html);
   return true;
 }
 
@@ -150,11 +142,6 @@ export const SRT_CONVERT_LIMIT = 8 * 1024 * 1024;
 export async function serveSrtAsVtt(ctx: RequestContext, file: OpenFile): Promise<boolean> {
   if (file.stat.size > SRT_CONVERT_LIMIT) return false;
   const vtt = srtToVtt(decodeSubtitleBytes(await readHead(file.fh, file.stat.size)));
-  setCommonHeaders(ctx);
-  ctx.res.setHeader('Content-Type', 'text/vtt; charset=utf-8');
-  ctx.res.setHeader('Content-Length', Buffer.byteLength(vtt));
-  ctx.res.setHeader('Cache-Control', 'no-cache');
-  ctx.res.statusCode = 200;
-  ctx.res.end(ctx.method === 'HEAD' ? undefined : vtt);
+  await sendGenerated(ctx, vtt, 'text/vtt; charset=utf-8');
   return true;
 }

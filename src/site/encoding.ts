@@ -5,7 +5,7 @@
  */
 import { lstat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { identityKey } from '../fs/cache/blocks.js';
+import { identityKey, type FileIdentity } from '../fs/cache/blocks.js';
 import { negotiateEncoding, type Coding } from '../http/accept-encoding.js';
 
 /** A precompressed copy of a file next to it. */
@@ -113,7 +113,7 @@ const MAX_ENTRIES = 10_000;
 export class SiblingIndex {
   private readonly entries = new Map<string, { at: number; siblings: readonly Sibling[] }>();
 
-  async find(abs: string, stat: Stats): Promise<readonly Sibling[]> {
+  async find(abs: string, stat: FileIdentity): Promise<readonly Sibling[]> {
     const key = `${abs}\0${identityKey(stat)}`;
     const now = Date.now();
     const known = this.entries.get(key);

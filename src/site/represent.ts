@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { sameIdentity, type BlockCache } from '../fs/cache/blocks.js';
 import { fileETag } from '../http/etag.js';
-import type { ServedFile } from '../respond/file.js';
+import type { FileSource } from '../respond/body.js';
 import { bufferRepresentation, fileRepresentation, type Representation } from '../respond/representation.js';
 import { compressedFile } from './compress.js';
 import { chooseEncoding, encodedETag, isCompressible, type Sibling, type SiblingIndex } from './encoding.js';
@@ -18,7 +18,7 @@ export interface Chosen {
 }
 
 export interface RepresentInput {
-  readonly file: ServedFile;
+  readonly file: FileSource;
   readonly type: string;
   readonly headers: IncomingHttpHeaders;
   readonly blocks: BlockCache;
@@ -32,7 +32,7 @@ export interface RepresentInput {
  */
 export async function representFile(input: RepresentInput): Promise<Chosen | null> {
   const { file, type, blocks } = input;
-  const identity = (): Representation => fileRepresentation(file, blocks);
+  const identity = (): Representation => fileRepresentation({ ...file, type }, blocks);
   const compressible = input.siblings !== null && isCompressible(type);
   const choice = chooseEncoding({
     contentType: type,
@@ -66,8 +66,8 @@ export async function representFile(input: RepresentInput): Promise<Chosen | nul
         await whole.close();
       }
       const etag = encodedETag(fileETag(file.stat.size, file.stat.mtimeMs), choice.coding, true);
-      const rep = bufferRepresentation(body, { type, etag });
-      return { rep: { ...rep, encoding: choice.coding, modifiedMs: file.stat.mtimeMs }, vary: true };
+      const modifiedMs = Math.min(file.stat.mtimeMs, Date.now());
+      return { rep: bufferRepresentation(body, { type, etag, encoding: choice.coding, modifiedMs }), vary: true };
     }
   }
 }
@@ -85,9 +85,9 @@ async function siblingRepresentation(
     await fh.close();
     return null;
   }
-  const rep = fileRepresentation({ fh, abs: sibling.abs, stat, name: sibling.abs }, blocks);
+  const rep = fileRepresentation({ fh, abs: sibling.abs, stat, type }, blocks);
   const etag = encodedETag(fileETag(stat.size, stat.mtimeMs), sibling.coding, false);
-  return { ...rep, type, encoding: sibling.coding, etag };
+  return { ...rep, encoding: sibling.coding, etag };
 }
 
 async function collect(body: AsyncIterable<Buffer>): Promise<Buffer> {
