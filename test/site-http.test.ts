@@ -266,6 +266,8 @@ describe('aqua.json rules', () => {
     await writeFile(path.join(site, 'user.html'), 'user page');
     await writeFile(path.join(site, 'missing.html'), 'custom missing page');
     await writeFile(path.join(site, 'engine.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d]));
+    await mkdir(path.join(site, 'static'));
+    await writeFile(path.join(site, 'static', 'app.css'), 'body { margin: 0 }\n'.repeat(100));
     await writeFile(
       path.join(site, 'aqua.json'),
       JSON.stringify({
@@ -274,6 +276,7 @@ describe('aqua.json rules', () => {
         headers: [
           { source: '/**/*.wasm', headers: { 'Cross-Origin-Embedder-Policy': 'require-corp' } },
           { source: '/**', headers: { 'X-Frame-Options': 'DENY' } },
+          { source: '/static/**', headers: { 'Cache-Control': 'public, max-age=31536000, immutable' } },
         ],
         redirects: [
           { source: '/old/:slug', destination: '/blog/:slug', status: 308 },
@@ -316,6 +319,9 @@ describe('aqua.json rules', () => {
     expect(wasm.headers['cross-origin-embedder-policy']).toBe('require-corp');
     expect(wasm.headers['x-frame-options']).toBe('DENY');
     expect(wasm.headers['x-from-code']).toBe('yes');
+    const asset = await request(srv.port, '/static/app.css', { headers: { 'accept-encoding': 'br' } });
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers['content-encoding']).toBe('br');
     const page = await request(srv.port, '/about');
     expect(page.headers['cross-origin-embedder-policy']).toBeUndefined();
     expect(page.headers['x-frame-options']).toBe('DENY');

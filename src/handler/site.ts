@@ -19,7 +19,9 @@ export function pathOf(url: UrlPath): string {
 /** Answer with a redirect; a path `location` keeps the request's query unless it has its own. */
 export async function sendRedirect(ctx: RequestContext, status: number, location: string): Promise<void> {
   const query = ctx.route.rawQuery;
-  const full = location.includes('?') || query === '' ? location : `${location}?${query}`;
+  // Never a scheme-relative `//host` Location from a path.
+  const target = location.replace(/^\/{2,}/, '/');
+  const full = target.includes('?') || query === '' ? target : `${target}?${query}`;
   const rep = bufferRepresentation(`Redirecting to ${full}\n`, { type: 'text/plain; charset=utf-8', etag: null });
   await send(ctx.res, rep, { status, cacheControl: 'no-cache', headers: { Location: full } });
 }
