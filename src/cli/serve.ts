@@ -233,7 +233,8 @@ function headerRules(values: readonly string[]): HeaderRule[] {
     const colon = value.indexOf(':');
     const name = colon > 0 ? value.slice(0, colon).trim() : '';
     const text = colon > 0 ? value.slice(colon + 1).trim() : '';
-    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || /[\x00-\x08\x0a-\x1f\x7f]/.test(text))
+    const control = [...text].some((c) => (c < ' ' && c !== '\t') || c === '\x7f');
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || control)
       throw new UsageError(`--header must be "Name: value", got ${JSON.stringify(value)}`);
     return { source: '/**', headers: { [name]: text } };
   });
