@@ -124,7 +124,7 @@ describe('bad site settings stop the start', () => {
       'a bad status and an unknown key',
       JSON.stringify({ redirects: [{ source: '/a', destination: '/b', status: 303 }], cleanURLs: true }),
       [],
-      /^aqua-serve: .*aqua\.json: .*unknown key "cleanURLs".*redirects\[0\]\.status: must be 301, 302, 307 or 308\n$/,
+      /^aqua-serve: .*aqua\.json: redirects\[0\]\.status: must be 301, 302, 307 or 308; \(top level\): unknown key "cleanURLs"\n$/,
     ],
     ['bad JSON', '{ "spa": tru }', [], /^aqua-serve: .*aqua\.json: not valid JSON/],
     ['a missing --config', null, ['--config', 'nowhere.json'], /^aqua-serve: cannot read --config nowhere\.json/],
