@@ -2,12 +2,12 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileRepresentation } from '../src/respond/representation.js';
-import { multipartBody as sendsMultipart } from '../src/respond/send.js';
-import { BlockCache } from '../src/fs/cache/blocks.js';
-import { planMultipart, randomBoundary, type MultipartPlan } from '../src/http/multipart.js';
-import type { ByteRange } from '../src/http/range.js';
-import { boundaryOf, parseByteranges } from './support/byteranges.js';
+import { fileRepresentation } from '../../src/respond/representation.js';
+import { multipartBody as sendsMultipart } from '../../src/respond/send.js';
+import { BlockCache } from '../../src/fs/cache/blocks.js';
+import { planMultipart, randomBoundary, type MultipartPlan } from '../../src/http/multipart.js';
+import type { ByteRange } from '../../src/http/range.js';
+import { boundaryOf, parseByteranges } from '../support/byteranges.js';
 
 const FILE = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 251));
 let dir = '';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSubtitleBytes, srtToVtt } from '../src/pages/srt.js';
+import { decodeSubtitleBytes, srtToVtt } from '../../src/pages/srt.js';
 
 describe('srtToVtt', () => {
   it('converts a plain SubRip file', () => {
