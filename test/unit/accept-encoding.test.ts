@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { negotiateEncoding, parseAcceptEncoding, type Coding } from '../src/http/accept-encoding.js';
+import { negotiateEncoding, parseAcceptEncoding, type Coding } from '../../src/http/accept-encoding.js';
 
 const ALL: Coding[] = ['br', 'zstd', 'gzip', 'identity'];
 const NO_ZSTD: Coding[] = ['br', 'gzip', 'identity'];

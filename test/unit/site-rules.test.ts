@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseSiteConfig, validateSiteConfig } from '../src/site/config.js';
-import { compilePattern, fillDestination } from '../src/site/pattern.js';
+import { ConfigError, parseSiteConfig, validateSiteConfig } from '../../src/site/config.js';
+import { compilePattern, fillDestination } from '../../src/site/pattern.js';
 import {
   beforeResolve,
   cleanUrlCandidate,
@@ -8,7 +8,7 @@ import {
   headersFor,
   prefersHtml,
   spaApplies,
-} from '../src/site/rules.js';
+} from '../../src/site/rules.js';
 
 describe('compilePattern', () => {
   // [pattern, path, captures or null]
