@@ -1,6 +1,7 @@
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fsPath, hasRawBytes, nameFromBytes } from './names.js';
 import { isInside } from './resolve.js';
 
 /** One row of a folder listing: what both renderers (HTML and JSON) are made from. */
@@ -27,6 +28,8 @@ export interface ReadEntriesOptions {
   readonly root: string;
   readonly dotfiles: boolean;
   readonly followSymlinks: boolean;
+  /** Told of each listed name that is not valid UTF-8 (it is listed and served all the same; see names.ts). */
+  readonly onRawName?: (name: string) => void;
 }
 
 /** Entries stat'ed between two yields to the event loop (about a millisecond of work). */
@@ -42,31 +45,48 @@ const STAT_BATCH = 128;
  * the loop for more than about a millisecond. File responses never take this path.
  */
 export async function readEntries(dir: string, options: ReadEntriesOptions): Promise<Entry[]> {
-  const dirents = await readdir(dir, { withFileTypes: true });
+  const dirents = await readNames(dir);
   const entries: Entry[] = [];
   for (let i = 0; i < dirents.length; i += STAT_BATCH) {
     if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     for (const d of dirents.slice(i, i + STAT_BATCH)) {
-      if (!options.dotfiles && d.name.startsWith('.')) continue;
+      const name = typeof d.name === 'string' ? d.name : nameFromBytes(d.name);
+      if (!options.dotfiles && name.startsWith('.')) continue;
       if (!d.isFile() && !d.isDirectory() && !d.isSymbolicLink()) continue;
-      const entry = describe(path.join(dir, d.name), d.name, d.isSymbolicLink(), options);
+      if (hasRawBytes(name)) options.onRawName?.(name);
+      const entry = describe(path.join(dir, name), name, d.isSymbolicLink(), options);
       if (entry) entries.push(entry);
     }
   }
   return entries;
 }
 
+/**
+ * The folder's entries with exact names. Read as text (the fast way); a name that is not UTF-8 shows up
+ * as U+FFFD there, and only then is the folder read again as bytes (see names.ts).
+ */
+async function readNames(dir: string): Promise<Dirent<string | Buffer>[]> {
+  const asText = await readdir(fsPath(dir), { withFileTypes: true });
+  if (!asText.some((d) => d.name.includes('\uFFFD'))) return asText;
+  return readdir(fsPath(dir), { withFileTypes: true, encoding: 'buffer' });
+}
+
 function describe(full: string, name: string, symlink: boolean, options: ReadEntriesOptions): Entry | null {
   if (symlink && !options.followSymlinks) {
     let target: string;
     try {
-      target = realpathSync(full);
+      target = nameFromBytes(realpathSync(fsPath(full), { encoding: 'buffer' }));
     } catch {
-      return null; // dangling
+      return null; // dangling, or a loop
     }
     if (!isInside(options.root, target)) return null;
   }
-  const st = statSync(full, { throwIfNoEntry: false });
+  let st;
+  try {
+    st = statSync(fsPath(full), { throwIfNoEntry: false });
+  } catch {
+    return null; // a symlink loop (ELOOP) or an unreadable entry: leave it out, never fail the page
+  }
   if (!st) return null; // vanished between readdir and stat, or a dangling symlink
   if (st.isDirectory()) return { name, type: 'directory', size: 0, mtimeMs: st.mtimeMs };
   if (st.isFile()) return { name, type: 'file', size: st.size, mtimeMs: st.mtimeMs };

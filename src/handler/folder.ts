@@ -1,7 +1,7 @@
 /** A folder: its `index.html`, or its listing (HTML or JSON), or a redirect to its slash form. */
-import { open } from 'node:fs/promises';
 import { readEntries } from '../fs/entries.js';
-import { resolveFsPath } from '../fs/resolve.js';
+import { firstSighting } from '../fs/names.js';
+import { openInside } from '../fs/open.js';
 import { sortEntries } from '../fs/sort.js';
 import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
@@ -23,7 +23,12 @@ export async function serveFolder(ctx: RequestContext, abs: string): Promise<voi
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');
   const view = ctx.route.sort;
-  const policy = { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks };
+  const policy = {
+    root: ctx.root,
+    dotfiles: options.dotfiles,
+    followSymlinks: options.followSymlinks,
+    onRawName: (name: string) => reportRawName(ctx, name),
+  };
   const entries = sortEntries(await readEntries(abs, policy), view);
   const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
   if (wantsJson(ctx)) {
@@ -32,27 +37,31 @@ export async function serveFolder(ctx: RequestContext, abs: string): Promise<voi
   return sendHtmlPage(ctx, renderListingHtml(listing, { ...view, now: Date.now() }), 'Accept');
 }
 
-/** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
+/** Serve the folder's `index.html` if it has one (opened like any other path: see fs/open.ts). */
 async function tryIndex(ctx: RequestContext): Promise<boolean> {
-  let fh;
-  let abs: string;
+  let opened;
   try {
-    const segments = [...ctx.url.segments, 'index.html'];
-    abs = await resolveFsPath(ctx.root, { segments, trailingSlash: false }, ctx.options);
-    fh = await open(abs, 'r');
+    opened = await openInside(
+      ctx.root,
+      { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false },
+      ctx.options,
+    );
   } catch {
     return false;
   }
-  const stat = await fh.stat().catch(async (err: unknown) => {
-    await fh.close();
-    throw err;
-  });
+  const { fh, stat, abs } = opened;
   if (!stat.isFile()) {
     await fh.close();
     return false;
   }
   await sendFile(ctx, { fh, abs, stat }, 'index.html');
   return true;
+}
+
+/** One log line per name that is not UTF-8 (it is listed and served; the log says why it looks odd). */
+function reportRawName(ctx: RequestContext, name: string): void {
+  const url = encodePath([...ctx.url.segments, name]);
+  if (firstSighting(url)) ctx.options.logger?.warn({ url }, 'file name is not valid UTF-8: listed with a marker');
 }
 
 function wantsJson(ctx: RequestContext): boolean {

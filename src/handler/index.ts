@@ -1,9 +1,9 @@
-import { open } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { BlockCache, sameIdentity } from '../fs/cache/blocks.js';
-import { KnownFiles, StatBatcher } from '../fs/cache/files.js';
-import { parseUrlPath, realRoot, resolveFsPath } from '../fs/resolve.js';
+import { BlockCache } from '../fs/cache/blocks.js';
+import { KnownFiles, reopenKnown, StatBatcher } from '../fs/cache/files.js';
+import { openInside } from '../fs/open.js';
+import { parseUrlPath, realRoot } from '../fs/resolve.js';
 import { HttpError, statusOf } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import { extensionOf } from '../pages/ui/kind.js';
@@ -204,16 +204,17 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
   const vttRequest = route.format === 'vtt' && extensionOf(name) === 'srt';
   const known = url.trailingSlash || route.view || vttRequest ? undefined : state.files.get(key);
   if (known) {
-    const stat = await state.stats.stat(known.joined);
-    if (stat && sameIdentity(stat, known.identity)) return sendFile(ctx, { fh: null, abs: known.abs, stat }, name);
+    const source = await reopenKnown(known, await state.stats.stat(known.joined), state.blocks);
+    if (source) return sendFile(ctx, source, name);
     state.files.delete(key);
   }
-  const abs = await resolveFsPath(root, url, ctx.options);
-  if (abs === configFile) throw new HttpError(404, 'the config file is not served');
-  const fh = await open(abs, 'r');
+  const { fh, stat, abs } = await openInside(root, url, ctx.options);
+  if (abs === configFile) {
+    await fh.close();
+    throw new HttpError(404, 'the config file is not served');
+  }
   let handedOver = false;
   try {
-    const stat = await fh.stat();
     if (stat.isFile()) {
       if (url.trailingSlash) return await redirect(ctx, encodePath(url.segments));
       const file = { fh, stat, name };
@@ -223,7 +224,6 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
       handedOver = true;
       return await sendFile(ctx, { fh, abs, stat }, name);
     }
-    if (!stat.isDirectory()) throw new HttpError(404, 'not a regular file or folder');
   } finally {
     if (!handedOver) await fh.close();
   }

@@ -2,12 +2,12 @@
  * Where the site rules of `aqua.json` meet the request path: redirects and rewrites before the path is
  * resolved; clean URLs, the SPA entry and the custom 404 page when it names nothing.
  */
-import { open } from 'node:fs/promises';
 import type { RequestContext } from './context.js';
 import { sendFile } from './file.js';
 import { bufferRepresentation } from '../respond/representation.js';
 import { send } from '../respond/send.js';
-import { parseUrlPath, resolveFsPath, type UrlPath } from '../fs/resolve.js';
+import { openInside } from '../fs/open.js';
+import { parseUrlPath, type UrlPath } from '../fs/resolve.js';
 import { beforeResolve, cleanUrlCandidate, encodeSitePath, spaApplies } from '../site/rules.js';
 
 /** The decoded path of a URL: `/`, `/a/b`, or `/a/b/` for a folder URL. */
@@ -78,7 +78,7 @@ export async function serveMissing(ctx: RequestContext): Promise<boolean> {
   return false;
 }
 
-/** Open a regular file named by a site path (`/index.html`), resolved like a request; `null` if there is none. */
+/** Open a regular file named by a site path (`/index.html`), opened like a request's; `null` if there is none. */
 async function openSiteFile(ctx: RequestContext, sitePath: string) {
   let url: UrlPath;
   try {
@@ -86,14 +86,11 @@ async function openSiteFile(ctx: RequestContext, sitePath: string) {
   } catch {
     return null;
   }
-  const abs = await resolveFsPath(ctx.root, url, ctx.options).catch(() => null);
-  if (abs === null) return null;
-  const fh = await open(abs, 'r').catch(() => null);
-  if (fh === null) return null;
-  const stat = await fh.stat().catch(() => null);
-  if (stat === null || !stat.isFile()) {
-    await fh.close();
+  const opened = await openInside(ctx.root, url, ctx.options).catch(() => null);
+  if (opened === null) return null;
+  if (!opened.stat.isFile()) {
+    await opened.fh.close();
     return null;
   }
-  return { fh, abs, stat, name: url.segments[url.segments.length - 1] ?? '' };
+  return { ...opened, name: url.segments[url.segments.length - 1] ?? '' };
 }

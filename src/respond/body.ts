@@ -1,7 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openKnown } from '../fs/open.js';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
+import { FileChangedError, identityKey, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
 
 export { FileChangedError } from '../fs/cache/blocks.js';
 
@@ -21,16 +22,11 @@ export interface FileSource {
   readonly stat: FileIdentity;
 }
 
-/** Open `abs` and confirm it is still the file the response was planned for. */
+/** Open `abs` (safely: see fs/open.ts) and confirm it is still the file the response was planned for. */
 async function openSame(abs: string, expected: FileIdentity): Promise<FileHandle> {
-  const fh = await open(abs, 'r');
-  try {
-    if (sameIdentity(await fh.stat(), expected)) return fh;
-  } catch {
-    // fall through: treat an unreadable file like a changed one
-  }
-  await fh.close();
-  throw new FileChangedError();
+  return openKnown(abs, expected).catch(() => {
+    throw new FileChangedError();
+  });
 }
 
 /**

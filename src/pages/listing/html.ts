@@ -2,6 +2,7 @@ import type { Entry, Listing } from '../../fs/entries.js';
 import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from '../../fs/sort.js';
 import { renderCrumbs } from '../ui/crumbs.js';
 import { childHref, escapeHtml, hrefOf } from '../ui/escape.js';
+import { displayName, hasRawBytes } from '../../fs/names.js';
 import { exactTime, humanSize, plural, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { KINDS, kindOf, linksToViewer, type Kind } from '../ui/kind.js';
@@ -39,6 +40,9 @@ const KIND_ICONS: Readonly<Record<Kind, string>> = Object.freeze(
     KINDS.map((kind) => [kind, `<svg class="icon k-${kind}" aria-hidden="true"><use href="#i-${kind}"/></svg>`]),
   ) as Record<Kind, string>,
 );
+/** After a name that is not all UTF-8 (those bytes shown as Latin-1; the link has the exact bytes). */
+const RAW_NAME_MARK =
+  '<small class="raw-name" title="This name is not valid UTF-8: its other bytes are shown as Latin-1">not UTF-8</small>';
 const DOWNLOAD_ICON = '<svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>';
 
 /**
@@ -59,7 +63,7 @@ function entryRow(folderHref: string, entry: Entry, view: ListingView): string {
   const download = isDir ? '' : `<a class="dl" href="${raw}?download" download title="Download">${DOWNLOAD_ICON}</a>`;
   return (
     `<tr${isDir ? ' class="dir"' : ''} data-size="${isDir ? 0 : entry.size}" data-mtime="${mtime}">` +
-    `<td><a class="entry" href="${open}">${KIND_ICONS[kind]}<span class="name">${escapeHtml(entry.name)}</span></a></td>` +
+    `<td><a class="entry" href="${open}">${KIND_ICONS[kind]}<span class="name">${escapeHtml(displayName(entry.name))}</span>${hasRawBytes(entry.name) ? RAW_NAME_MARK : ''}</a></td>` +
     `<td>${size}</td><td>${date}</td><td>${download}</td></tr>`
   );
 }
