@@ -18,7 +18,7 @@ export type {
   Timeouts,
   TlsOptions,
 } from './server/index.js';
-export type { ServeOptions } from './handler/options.js';
+export type { HeaderRule, RedirectRule, RewriteRule, ServeOptions, SiteOptions } from './handler/options.js';
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';
 export { createEchoServer } from './echo/server.js';

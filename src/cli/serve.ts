@@ -12,6 +12,8 @@ import { parseCredentials } from '../server/auth.js';
 import type http from 'node:http';
 import type { Http2SecureServer } from 'node:http2';
 import { createAquaServer, type AquaServer, type AquaServerOptions, type TlsOptions } from '../server/index.js';
+import type { HeaderRule } from '../handler/options.js';
+import { ConfigError, parseSiteConfig } from '../site/config.js';
 import { openBrowser, printQr } from './terminal.js';
 import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
 
@@ -55,7 +57,20 @@ export interface Config {
   readonly qr: boolean;
   /** Open the local URL in the default browser on start. */
   readonly open: boolean;
+  /** `--spa [file]`: `true` for `/index.html`, a path for another entry; undefined: off unless the config says. */
+  readonly spa: boolean | string | undefined;
+  /** `--no-compress` gives `false`; undefined: on unless the config says. */
+  readonly compress: false | undefined;
+  /** `--header 'Name: value'`, each for every path. */
+  readonly headers: readonly HeaderRule[];
+  /** The config file (`--config`, or `aqua.json` in the root), validated at start; `true`: the root's, if any. */
+  readonly config: string | true;
+  /** The serve flags given on the command line (they win over the config file; the others leave it the say). */
+  readonly given: ReadonlySet<string>;
 }
+
+/** The flags a config file may also set. */
+const FILE_SETTABLE = ['dotfiles', 'index', 'listing', 'followSymlinks', 'cors', 'cache'] as const;
 
 /** A problem with the command line: one line on stderr, exit code 2. */
 export class UsageError extends Error {
@@ -118,6 +133,17 @@ export function buildProgram(): Command {
       DEFAULT_ARCHIVE_MAX_FILES,
     )
     .option('--archive-gzip', 'also offer ?download=tar.gz (costs CPU; no Content-Length, no resume)', false)
+    .option(
+      '--spa [file]',
+      'single-page app: HTML navigations to missing extension-less paths get /index.html (or this .html file)',
+    )
+    .option('--no-compress', 'no brotli/gzip: neither precompressed .br/.zst/.gz siblings nor on the fly')
+    .option(
+      '--header <"Name: value">',
+      'add this response header to every answer (repeatable)',
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option('--config <file>', 'site config (headers, redirects, rewrites, clean URLs…); default: aqua.json in root')
     .option(
       '--cache <seconds>',
       'Cache-Control: public, max-age=N for files (default: clients revalidate each time, shared caches after 1 s, answered by a cheap 304)',
@@ -213,6 +239,41 @@ interface ParsedFlags {
   quiet: boolean;
   qr: boolean;
   open: boolean;
+  spa?: boolean | string;
+  compress: boolean;
+  header?: string[];
+  config?: string;
+}
+
+/** `--header 'Name: value'` as a header rule for every path; a malformed one is a usage error. */
+function headerRules(values: readonly string[]): HeaderRule[] {
+  return values.map((value) => {
+    const colon = value.indexOf(':');
+    const name = colon > 0 ? value.slice(0, colon).trim() : '';
+    const text = colon > 0 ? value.slice(colon + 1).trim() : '';
+    const control = [...text].some((c) => (c < ' ' && c !== '\t') || c === '\x7f');
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || control)
+      throw new UsageError(`--header must be "Name: value", got ${JSON.stringify(value)}`);
+    return { source: '/**', headers: { [name]: text } };
+  });
+}
+
+/** Read and validate the config file now, so that a bad one stops the start with every problem named. */
+async function checkSiteConfig(root: string, explicit: string | undefined): Promise<string | true> {
+  const file = explicit === undefined ? path.join(root, 'aqua.json') : path.resolve(explicit);
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (explicit === undefined && err.code === 'ENOENT') return null;
+    throw new UsageError(`cannot read --config ${explicit} (${err.code ?? 'error'})`);
+  });
+  if (text !== null) {
+    try {
+      parseSiteConfig(text, explicit ?? path.join(path.basename(root), 'aqua.json'));
+    } catch (err) {
+      if (err instanceof ConfigError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  return explicit === undefined ? true : file;
 }
 
 /** Turn parsed flags and the environment into a validated, frozen {@link Config}. */
@@ -220,6 +281,7 @@ export async function loadConfig(
   rootArg: string,
   flags: ParsedFlags,
   env: NodeJS.ProcessEnv = process.env,
+  given: ReadonlySet<string> = new Set(FILE_SETTABLE),
 ): Promise<Config> {
   const root = path.resolve(rootArg);
   const st = await stat(root).catch(() => null);
@@ -274,6 +336,11 @@ export async function loadConfig(
     tls,
     qr: flags.qr,
     open: flags.open,
+    spa: flags.spa,
+    compress: flags.compress ? undefined : false,
+    headers: headerRules(flags.header ?? []),
+    config: await checkSiteConfig(root, flags.config),
+    given,
   });
 }
 
@@ -281,7 +348,18 @@ export async function loadConfig(
 export async function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Config> {
   const program = buildProgram();
   program.parse(argv as string[], { from: 'user' });
-  return loadConfig(program.processedArgs[0] as string, program.opts<ParsedFlags>(), env);
+  const given = new Set(FILE_SETTABLE.filter((key) => program.getOptionValueSource(key) === 'cli'));
+  const flags = program.opts<ParsedFlags>();
+  let root = program.processedArgs[0] as string;
+  // `aqua-serve --spa dist`: the optional value took the root. Only an .html value names the SPA entry.
+  if (typeof flags.spa === 'string' && !/\.html?$/i.test(flags.spa)) {
+    if (program.args.length > 0) throw new UsageError(`--spa takes an .html file, got ${JSON.stringify(flags.spa)}`);
+    root = flags.spa;
+    flags.spa = true;
+  } else if (typeof flags.spa === 'string' && !flags.spa.startsWith('/')) {
+    flags.spa = `/${flags.spa}`;
+  }
+  return loadConfig(root, flags, env, given);
 }
 
 /** Listen on the configured port; if the default port is taken and none was asked for, take a free one. */
@@ -376,14 +454,21 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   if (cluster.isWorker && process.env[WORKER_PORT_ENV] !== undefined) {
     config = Object.freeze({ ...config, port: Number(process.env[WORKER_PORT_ENV]), portExplicit: true });
   }
+  // A serve flag not given leaves the say to the config file (and to the defaults after it).
+  const flag = <T>(key: (typeof FILE_SETTABLE)[number], value: T): T | undefined =>
+    config.given.has(key) ? value : undefined;
   const serverOptions: AquaServerOptions = {
     root: config.root,
-    dotfiles: config.dotfiles,
-    index: config.index,
-    listing: config.listing,
-    followSymlinks: config.followSymlinks,
-    cors: config.cors,
-    cacheSeconds: config.cacheSeconds,
+    dotfiles: flag('dotfiles', config.dotfiles),
+    index: flag('index', config.index),
+    listing: flag('listing', config.listing),
+    followSymlinks: flag('followSymlinks', config.followSymlinks),
+    cors: flag('cors', config.cors),
+    cacheSeconds: flag('cache', config.cacheSeconds),
+    spa: config.spa,
+    compress: config.compress,
+    headers: config.headers,
+    config: config.config,
     // Each worker has its own cache: together they keep to the budget asked for.
     memoryCacheBytes: cluster.isWorker ? Math.floor(config.memoryCacheBytes / config.workers) : config.memoryCacheBytes,
     archives: config.archives,
@@ -399,6 +484,11 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   try {
     aqua = tls ? createAquaServer({ ...serverOptions, tls }) : createAquaServer(serverOptions);
   } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`aqua-serve: ${err.message}\n`); // the config file changed since it was checked
+      process.exitCode = 2;
+      return;
+    }
     // A certificate or key that node:tls cannot use.
     process.stderr.write(`aqua-serve: cannot use --tls-cert/--tls-key: ${(err as Error).message.split('\n')[0]}\n`);
     process.exitCode = 2;

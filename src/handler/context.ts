@@ -3,6 +3,8 @@ import type { BlockCache } from '../fs/cache/blocks.js';
 import type { UrlPath } from '../fs/resolve.js';
 import type { ResolvedServeOptions } from './options.js';
 import type { Route } from './route.js';
+import type { SiblingIndex } from '../site/encoding.js';
+import type { SiteRules } from '../site/rules.js';
 
 /** Everything a responder needs to know about one request, passed as one object. */
 export interface RequestContext {
@@ -19,6 +21,12 @@ export interface RequestContext {
   readonly url: UrlPath;
   /** The query, decoded once. */
   readonly route: Route;
+  /** The site rules of this request's config generation (`aqua.json` and the site options). */
+  readonly rules: SiteRules;
+  /** Precompressed siblings and compression on the fly; `null` when compression is off. */
+  readonly siblings: SiblingIndex | null;
+  /** The site's extra headers for this request's path (already set on the response). */
+  readonly siteHeaders: Readonly<Record<string, string>>;
 }
 
 /** The top folder of the mount, where error pages link back to. */

@@ -17,7 +17,11 @@ import { redirect } from './redirect.js';
 /** Answer for the folder at real path `abs`; `?download` asks for an archive of it (`crcs`: for resumed ZIPs). */
 export async function serveFolder(ctx: RequestContext, abs: string, crcs: CrcCache): Promise<void> {
   const { url, options } = ctx;
-  if (url.segments.length > 0 && !url.trailingSlash) return redirect(ctx, encodePath(url.segments) + '/');
+  if (url.segments.length > 0) {
+    // A folder URL ends with `/`, unless the site's trailingSlash is false: then it never does.
+    const slash = ctx.rules.trailingSlash !== false;
+    if (url.trailingSlash !== slash) return redirect(ctx, encodePath(url.segments) + (slash ? '/' : ''));
+  }
   if (ctx.route.download !== null) {
     if (!options.archives) throw new HttpError(404, 'archives disabled');
     return serveArchive(ctx, abs, requestedArchive(ctx.route.download, { gzip: options.archiveGzip }), crcs);

@@ -4,7 +4,7 @@ import { BlockCache } from '../fs/cache/blocks.js';
 import { KnownFiles, reopenKnown, StatBatcher } from '../fs/cache/files.js';
 import { openInside } from '../fs/open.js';
 import { parseUrlPath, realRoot } from '../fs/resolve.js';
-import { statusOf } from '../http/errors.js';
+import { HttpError, statusOf } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import { extensionOf } from '../pages/ui/kind.js';
 import { sendError } from '../respond/errors.js';
@@ -18,6 +18,10 @@ import { redirect } from './redirect.js';
 import { mountOf, parseTarget } from './route.js';
 import { serveSrtAsVtt, serveViewer } from './view.js';
 import { CrcCache } from '../archive/reader.js';
+import { applyEarly, pathOf, serveMissing } from './site.js';
+import { SiblingIndex } from '../site/encoding.js';
+import { headersFor } from '../site/rules.js';
+import { openSiteSource, type SiteSettings, type SiteSource } from '../site/source.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -29,7 +33,11 @@ export type NextFunction = (err?: unknown) => void;
  * A request handler usable as a `node:http` request listener (`next` absent) and as Express or
  * connect middleware (`next` given). It never throws; failures become responses.
  */
-export type AquaHandler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction) => void;
+export interface AquaHandler {
+  (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
+  /** Stop watching the config file (`createAquaServer` calls it on close). Requests are still answered. */
+  close(): void;
+}
 
 /**
  * A handler that serves the files and folder listings under `root`, as the CLI does.
@@ -58,8 +66,11 @@ export type AquaHandler = (req: IncomingMessage, res: ServerResponse, next?: Nex
 export function serveDirectory(root: string, options: ServeOptions = {}): AquaHandler {
   const opts = resolveServeOptions(options);
   let rootReal: Promise<string> | null = null;
+  const site = openSite(root, options, opts);
   const state: HandlerState = {
     options: opts,
+    view: viewOf(options, site),
+    siblings: new SiblingIndex(),
     getRoot: () => {
       rootReal ??= realRoot(root).catch((err: unknown) => {
         rootReal = null; // the folder may appear later; do not cache the failure
@@ -72,14 +83,51 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     stats: new StatBatcher(),
     crcs: new CrcCache(),
   };
-  return (req, res, next) => {
+  const handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
+  };
+  return Object.assign(handler, { close: () => site.close() });
+}
+
+/** The config file named by {@link ServeOptions.config}, read and watched; the site options in code over it. */
+function openSite(root: string, options: ServeOptions, resolved: ResolvedServeOptions): SiteSource {
+  const { spa, compress, headers, redirects, rewrites, cleanUrls, trailingSlash, notFound, config } = options;
+  const file = config === true ? path.join(root, 'aqua.json') : typeof config === 'string' ? config : null;
+  return openSiteSource({
+    code: { spa, compress, headers, redirects, rewrites, cleanUrls, trailingSlash, notFound },
+    file,
+    required: typeof config === 'string',
+    logger: resolved.logger,
+  });
+}
+
+/** What one request uses: the current config generation, and the serve options it gives (code over file). */
+interface SiteView {
+  readonly settings: SiteSettings;
+  readonly options: ResolvedServeOptions;
+}
+
+function viewOf(options: ServeOptions, site: SiteSource): () => SiteView {
+  const views = new WeakMap<SiteSettings, SiteView>();
+  return () => {
+    const settings = site.current();
+    let view = views.get(settings);
+    if (!view) {
+      const { cache, ...file } = settings.fileOptions;
+      const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+      view = { settings, options: resolveServeOptions({ ...file, cacheSeconds: cache, ...given }) };
+      views.set(settings, view);
+    }
+    return view;
   };
 }
 
 /** What one handler keeps between requests. */
 interface HandlerState {
+  /** The options given in code, resolved (the config file may change some per request: see `view`). */
   readonly options: ResolvedServeOptions;
+  readonly view: () => SiteView;
+  readonly siblings: SiblingIndex;
   readonly getRoot: () => Promise<string>;
   readonly blocks: BlockCache;
   readonly files: KnownFiles;
@@ -108,7 +156,7 @@ async function handle(
   next: NextFunction | undefined,
   state: HandlerState,
 ): Promise<void> {
-  const { options } = state;
+  const { settings, options } = state.view();
   const method = req.method ?? '';
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();
@@ -122,6 +170,9 @@ async function handle(
   if (target.path.startsWith(ASSET_PREFIX)) return sendAsset(res, target.path, options);
   const url = parseUrlPath(target.path, options);
   const mount = mountOf(req);
+  const siteHeaders = headersFor(settings.rules, pathOf(url));
+  // Set now, so that every answer carries them, errors included.
+  for (const [name, value] of Object.entries(siteHeaders)) res.setHeader(name, value);
   const ctx: RequestContext = {
     req,
     res,
@@ -132,13 +183,24 @@ async function handle(
     base: mount.base,
     url,
     route: target.route,
+    rules: settings.rules,
+    siblings: settings.rules.compress ? state.siblings : null,
+    siteHeaders,
   };
   if (mount.bare) return redirect(ctx, '/');
-  return serveTarget(ctx, state);
+  const early = await applyEarly(ctx);
+  if (early === true) return;
+  const resolved = early === null ? ctx : { ...ctx, url: early };
+  try {
+    await serveTarget(resolved, state, settings.configFile);
+  } catch (err) {
+    // Nothing there: the site's clean URL, SPA entry or 404 page, if it has one.
+    if (statusOf(err) !== 404 || res.headersSent || !(await serveMissing(resolved))) throw err;
+  }
 }
 
 /** The file or folder the URL names: from the metadata cache, or resolved and opened. */
-async function serveTarget(ctx: RequestContext, state: HandlerState): Promise<void> {
+async function serveTarget(ctx: RequestContext, state: HandlerState, configFile: string | null): Promise<void> {
   const { url, route, root } = ctx;
   const name = url.segments[url.segments.length - 1] ?? '';
   const key = url.segments.join('/');
@@ -151,6 +213,10 @@ async function serveTarget(ctx: RequestContext, state: HandlerState): Promise<vo
     state.files.delete(key);
   }
   const { fh, stat, abs } = await openInside(root, url, ctx.options);
+  if (abs === configFile) {
+    await fh.close();
+    throw new HttpError(404, 'the config file is not served');
+  }
   let handedOver = false;
   try {
     if (stat.isFile()) {

@@ -1,5 +1,60 @@
 import type { Logger } from '../log.js';
 
+/** Extra response headers for request paths matching `source` (a pattern: see the README's "Serving a built site"). */
+export interface HeaderRule {
+  /** Path pattern such as `/assets/**` or `/blog/:slug` (`**` followed by `/` also matches no folder). */
+  readonly source: string;
+  /** Header name → value; a later rule overrides an earlier one for the same name. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** A redirect: requests matching `source` get `status` with a `Location` built from `destination`. */
+export interface RedirectRule {
+  /** Path pattern; `:name` captures one segment, `:name*` the rest of the path. */
+  readonly source: string;
+  /** A path (`/new/:slug`) or an absolute http(s) URL; each `:name` is replaced by its capture. */
+  readonly destination: string;
+  /** 301 (default), 302, 307 or 308. */
+  readonly status?: 301 | 302 | 307 | 308;
+}
+
+/** A rewrite: requests matching `source` are answered with the file at `destination` (the URL stays). */
+export interface RewriteRule {
+  /** Path pattern. */
+  readonly source: string;
+  /** A path under the root, e.g. `/user.html`; `:name` captures may be used. */
+  readonly destination: string;
+}
+
+/**
+ * The build-folder settings, also read from `aqua.json` (see {@link ServeOptions.config}); what is given
+ * here wins over the file.
+ */
+export interface SiteOptions {
+  /**
+   * SPA fallback (`--spa [file]`): a GET/HEAD for a missing, extension-less path whose `Accept` prefers HTML
+   * gets `/index.html` (or this path under the root) with 200 and `Cache-Control: no-cache`. Default off.
+   */
+  spa?: boolean | string;
+  /**
+   * Compression (`--no-compress` sets `false`): precompressed `.br`/`.zst`/`.gz` siblings, else brotli or gzip
+   * on the fly for text types above 1 KiB, cached in the memory cache. Default `true`.
+   */
+  compress?: boolean;
+  /** Per-path response headers (`--header` adds one for every path). */
+  headers?: readonly HeaderRule[];
+  /** Redirects, tried in order before the path is resolved; the first match answers. */
+  redirects?: readonly RedirectRule[];
+  /** Rewrites, tried in order after the redirects; the first match names the file to serve. */
+  rewrites?: readonly RewriteRule[];
+  /** `/about` serves `about.html`, and `/about.html` is redirected to `/about`. Default `false`. */
+  cleanUrls?: boolean;
+  /** `true`: clean URLs and folders end with `/`; `false`: neither does; default: folders only. */
+  trailingSlash?: boolean;
+  /** A page under the root (`/404.html`) sent with status 404 for anything missing. Default: the built-in page. */
+  notFound?: string;
+}
+
 /**
  * Options of the directory handler ({@link serveDirectory}) — the same policy the CLI flags set;
  * each field names its flag. Every field is optional; the defaults are the CLI's defaults.
@@ -9,7 +64,14 @@ import type { Logger } from '../log.js';
  * serveDirectory('./media', { dotfiles: false, cacheSeconds: 3600, cors: true });
  * ```
  */
-export interface ServeOptions {
+export interface ServeOptions extends SiteOptions {
+  /**
+   * A JSON config file (`--config <file>`) with {@link SiteOptions} and the serve options, watched and reloaded on
+   * change; `true` means `aqua.json` in the root (the CLI's default), which may appear later. Options given in code
+   * win over the file. A bad file throws when the handler is created; a bad edit later keeps the last good config.
+   * Default: none.
+   */
+  config?: string | boolean;
   /** Serve and list dotfiles and dot-folders (`--dotfiles`). Default `false`: they answer 404 and are not listed. */
   dotfiles?: boolean;
   /** Serve `index.html` for a folder that has one (`--no-index` sets `false`). Default `true`; `false` always lists. */

@@ -84,6 +84,10 @@ export function createAquaServer(
 ): AquaServer<http.Server | Http2SecureServer> {
   if (!options.handler === !options.root)
     throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
+  // Answers behind --auth are for one user: no shared cache may store them (nginx ignores Authorization).
+  const directory = options.handler
+    ? null
+    : serveDirectory(options.root as string, { ...options, private: options.private || !!options.auth });
   const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   const graceMs = (options.graceSeconds ?? 10) * 1000;
   const tracker = new ConnectionTracker(options.maxConnections ?? 10_000);
@@ -92,10 +96,7 @@ export function createAquaServer(
     tracker,
     inFlight: new InFlight(),
     gate: createGate({ auth: options.auth, cors: options.cors ?? false }),
-    // Answers behind --auth are for one user: no shared cache may store them (nginx ignores Authorization).
-    listener:
-      options.handler ??
-      serveDirectory(options.root as string, { ...options, private: options.private || !!options.auth }),
+    listener: options.handler ?? (directory as RequestListener),
     logger: options.logger,
     stopping: () => closing !== null,
   };
@@ -111,6 +112,7 @@ export function createAquaServer(
     },
     listen: (port = options.port ?? 0, host = options.host) => listen(server, port, host),
     close() {
+      directory?.close(); // stop watching the config file
       closing ??= stopGracefully(server, tracker, path.inFlight, graceMs);
       return closing;
     },

@@ -142,6 +142,28 @@ export class BlockCache {
     return !this.blocks.has(key) && !this.loading.has(key);
   }
 
+  /**
+   * A buffer derived from a file version (its compressed form, say) under `key`, which must include the
+   * file's identity: from the cache, or made by `produce` — once, however many callers ask at the same
+   * time — and kept within the same byte budget as the blocks (a buffer larger than the budget is not kept).
+   */
+  async remember(key: string, produce: () => Promise<Buffer>): Promise<Buffer> {
+    const entry = this.blocks.get(key);
+    if (entry) {
+      entry.used = true;
+      return entry.block;
+    }
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = produce().finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+      const made = await pending;
+      this.store(key, made);
+      return made;
+    }
+    return pending;
+  }
+
   private read(fh: FileHandle, index: number, fileSize: number): Promise<Buffer> {
     const start = index * this.blockSize;
     return this.readAt(fh, start, Math.min(this.blockSize, fileSize - start));
