@@ -1,5 +1,5 @@
-import { realpathSync, statSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { opendir, realpath, stat } from 'node:fs/promises';
+import type { Dir, Stats } from 'node:fs';
 import path from 'node:path';
 import { isInside } from './resolve.js';
 
@@ -22,53 +22,148 @@ export interface Listing {
   readonly entries: readonly Entry[];
 }
 
+/**
+ * The file-system calls a listing makes, all asynchronous (through libuv's thread pool): a test can
+ * pass a double that adds latency, as a slow disk or a network mount would.
+ */
+export interface FolderFs {
+  opendir(dir: string): Promise<
+    AsyncIterable<{ name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }> & {
+      close?(): Promise<void>;
+    }
+  >;
+  stat(file: string): Promise<Stats>;
+  realpath(file: string): Promise<string>;
+}
+
+/** The real file system. */
+export const NODE_FS: FolderFs = {
+  opendir: (dir) => opendir(dir, { bufferSize: 1024 }) as Promise<Dir>,
+  stat: (file) => stat(file),
+  realpath: (file) => realpath(file),
+};
+
 export interface ReadEntriesOptions {
   /** Root of the served tree (a real path): symlinks leading outside it are left out unless followed. */
   readonly root: string;
   readonly dotfiles: boolean;
   readonly followSymlinks: boolean;
+  /** Defaults to {@link NODE_FS}. */
+  readonly fs?: FolderFs;
 }
 
-/** Entries stat'ed between two yields to the event loop (about a millisecond of work). */
-const STAT_BATCH = 128;
+/** A folder's entry known by its name and directory-entry type alone (no stat yet). */
+export interface NamedEntry {
+  readonly name: string;
+  /** What the directory entry says; a symlink's target is only known once it is stat'ed. */
+  readonly kind: 'file' | 'directory' | 'symlink';
+  /** Set once a symlink's `kind` was resolved to what it points to. */
+  readonly link?: true;
+}
 
 /**
- * Read a folder into entries. Dotfiles are left out unless allowed; symlinks are listed as what they
- * point to, and left out when dangling or (without `followSymlinks`) when they lead outside the root
- * — a listing never shows what the server would refuse to serve. Sockets, FIFOs and devices are left out.
- *
- * The stats are synchronous in small batches with a yield to the event loop between them: for a
- * 10,000-entry folder that is 5–10x faster than 10,000 thread-pool round trips, and no batch holds
- * the loop for more than about a millisecond. File responses never take this path.
+ * Listing stats in flight at once, over all requests: one less than libuv's pool has threads (4 by
+ * default, `UV_THREADPOOL_SIZE`), so a file request always finds a thread even while huge folders are
+ * read from a slow disk.
  */
-export async function readEntries(dir: string, options: ReadEntriesOptions): Promise<Entry[]> {
-  const dirents = await readdir(dir, { withFileTypes: true });
-  const entries: Entry[] = [];
-  for (let i = 0; i < dirents.length; i += STAT_BATCH) {
-    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    for (const d of dirents.slice(i, i + STAT_BATCH)) {
-      if (!options.dotfiles && d.name.startsWith('.')) continue;
-      if (!d.isFile() && !d.isDirectory() && !d.isSymbolicLink()) continue;
-      const entry = describe(path.join(dir, d.name), d.name, d.isSymbolicLink(), options);
-      if (entry) entries.push(entry);
-    }
+export const STAT_CONCURRENCY = Math.max(1, (Number(process.env.UV_THREADPOOL_SIZE) || 4) - 1);
+
+let inFlight = 0;
+const waiting: (() => void)[] = [];
+
+/** Run `task` when one of the {@link STAT_CONCURRENCY} slots is free. */
+async function limited<T>(task: () => Promise<T>): Promise<T> {
+  if (inFlight >= STAT_CONCURRENCY) await new Promise<void>((resolve) => waiting.push(resolve));
+  else inFlight++;
+  try {
+    return await task();
+  } finally {
+    const wake = waiting.shift();
+    if (wake) wake();
+    else inFlight--;
   }
-  return entries;
 }
 
-function describe(full: string, name: string, symlink: boolean, options: ReadEntriesOptions): Entry | null {
-  if (symlink && !options.followSymlinks) {
-    let target: string;
-    try {
-      target = realpathSync(full);
-    } catch {
-      return null; // dangling
-    }
-    if (!isInside(options.root, target)) return null;
+/**
+ * The names in a folder, read with `opendir` (entries arrive in batches, each read on the thread pool,
+ * so no single step holds the event loop). Dotfiles are left out unless allowed; sockets, FIFOs and
+ * devices are left out; nothing is stat'ed.
+ */
+export async function readNames(dir: string, options: ReadEntriesOptions): Promise<NamedEntry[]> {
+  const handle = await (options.fs ?? NODE_FS).opendir(dir);
+  const names: NamedEntry[] = [];
+  for await (const d of handle) {
+    if (!options.dotfiles && d.name.startsWith('.')) continue;
+    const kind = d.isDirectory() ? 'directory' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : null;
+    if (kind !== null) names.push({ name: d.name, kind });
   }
-  const st = statSync(full, { throwIfNoEntry: false });
-  if (!st) return null; // vanished between readdir and stat, or a dangling symlink
-  if (st.isDirectory()) return { name, type: 'directory', size: 0, mtimeMs: st.mtimeMs };
-  if (st.isFile()) return { name, type: 'file', size: st.size, mtimeMs: st.mtimeMs };
-  return null;
+  return names;
+}
+
+/**
+ * One entry as the listing shows it, or `null` when it is not shown: symlinks are listed as what they
+ * point to, and left out when dangling or (without `followSymlinks`) when they lead outside the root —
+ * a listing never shows what the server would refuse to serve. Never throws for one bad entry.
+ */
+export async function describe(dir: string, named: NamedEntry, options: ReadEntriesOptions): Promise<Entry | null> {
+  const fs = options.fs ?? NODE_FS;
+  const full = path.join(dir, named.name);
+  try {
+    if ((named.kind === 'symlink' || named.link) && !options.followSymlinks) {
+      if (!isInside(options.root, await fs.realpath(full))) return null;
+    }
+    const st = await fs.stat(full);
+    if (st.isDirectory()) return { name: named.name, type: 'directory', size: 0, mtimeMs: st.mtimeMs };
+    if (st.isFile()) return { name: named.name, type: 'file', size: st.size, mtimeMs: st.mtimeMs };
+    return null;
+  } catch {
+    return null; // vanished since readdir, dangling, a loop, or unreadable: one bad entry never fails the page
+  }
+}
+
+/**
+ * `describe` for each name, in the order given, through the shared stat slots (a listing queues its
+ * stats and keeps a few in flight, so it never floods the thread pool); entries not shown are left out.
+ */
+export async function describeAll(
+  dir: string,
+  names: readonly NamedEntry[],
+  options: ReadEntriesOptions,
+): Promise<Entry[]> {
+  let next = 0;
+  const found: (Entry | null)[] = new Array<Entry | null>(names.length).fill(null);
+  const worker = async (): Promise<void> => {
+    while (next < names.length) {
+      const i = next++;
+      found[i] = await limited(() => describe(dir, names[i] as NamedEntry, options));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
+  return found.filter((e): e is Entry => e !== null);
+}
+
+/**
+ * Whether each symlink leads to a folder (listings put folders first, so the order needs it before any
+ * row is stat'ed); a dangling link stays a file here and is left out when its row is described.
+ */
+export async function resolveLinkKinds(
+  dir: string,
+  names: readonly NamedEntry[],
+  options: ReadEntriesOptions,
+): Promise<NamedEntry[]> {
+  const fs = options.fs ?? NODE_FS;
+  const out: NamedEntry[] = [];
+  for (const named of names) {
+    if (named.kind !== 'symlink') out.push(named);
+    else {
+      const st = await limited(() => fs.stat(path.join(dir, named.name)).catch(() => null));
+      out.push({ name: named.name, kind: st?.isDirectory() ? 'directory' : 'file', link: true });
+    }
+  }
+  return out;
+}
+
+/** Read a folder into entries (names, then stats through the thread pool; see {@link describe}). */
+export async function readEntries(dir: string, options: ReadEntriesOptions): Promise<Entry[]> {
+  return describeAll(dir, await readNames(dir, options), options);
 }

@@ -6,16 +6,13 @@ import { KnownFiles, StatBatcher } from '../fs/cache/files.js';
 import { setCommonHeaders, type RequestContext } from './context.js';
 import { HttpError, sendError, statusOf } from '../respond/errors.js';
 import { serveFile } from '../respond/file.js';
-import { renderListingHtml } from '../pages/listing/html.js';
-import { renderListingJson } from '../pages/listing/json.js';
-import { readEntries } from '../fs/entries.js';
-import { sortEntries, sortStateFrom } from '../fs/sort.js';
+import { FolderNames } from '../fs/folder.js';
+import { sendListing } from './folder.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { parseUrlPath, realRoot, resolveFsPath } from '../fs/resolve.js';
 import { encodePath } from '../http/url.js';
 import { ASSET_PREFIX, serveAsset } from '../pages/ui/assets.js';
 import { extensionOf } from '../pages/ui/kind.js';
-import { PAGE_HEADERS } from '../pages/ui/page.js';
 import { serveSrtAsVtt, serveViewer } from './view.js';
 
 /**
@@ -71,6 +68,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     blocks: new BlockCache({ blockSize: opts.chunkSize, maxBytes: opts.memoryCacheBytes }),
     files: new KnownFiles(),
     stats: new StatBatcher(),
+    folders: new FolderNames(),
   };
   return (req, res, next) => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
@@ -84,6 +82,8 @@ interface HandlerState {
   readonly blocks: BlockCache;
   readonly files: KnownFiles;
   readonly stats: StatBatcher;
+  /** Folder names in listing order, kept per folder identity. */
+  readonly folders: FolderNames;
 }
 
 function fail(
@@ -160,7 +160,7 @@ async function handle(
   } finally {
     if (!handedOver) await fh.close();
   }
-  return serveFolder(ctx, abs);
+  return serveFolder(ctx, abs, state);
 }
 
 function answerOtherMethod(req: IncomingMessage, res: ServerResponse, options: ResolvedServeOptions): void {
@@ -177,27 +177,12 @@ function answerOtherMethod(req: IncomingMessage, res: ServerResponse, options: R
   res.end();
 }
 
-async function serveFolder(ctx: RequestContext, abs: string): Promise<void> {
-  const { res, url, options } = ctx;
+async function serveFolder(ctx: RequestContext, abs: string, state: HandlerState): Promise<void> {
+  const { url, options } = ctx;
   if (url.segments.length > 0 && !url.trailingSlash) return redirect(ctx, encodePath(url.segments) + '/');
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');
-  const view = sortStateFrom(ctx.query);
-  const entries = sortEntries(
-    await readEntries(abs, { root: ctx.root, dotfiles: options.dotfiles, followSymlinks: options.followSymlinks }),
-    view,
-  );
-  const listing = { base: ctx.base, path: url.segments.length ? `/${url.segments.join('/')}/` : '/', entries };
-  const json = wantsJson(ctx);
-  const body = json ? renderListingJson(listing) : renderListingHtml(listing, { ...view, now: Date.now() });
-  setCommonHeaders(ctx);
-  res.statusCode = 200;
-  if (!json) for (const [name, value] of Object.entries(PAGE_HEADERS)) res.setHeader(name, value);
-  res.setHeader('Content-Type', json ? 'application/json; charset=utf-8' : 'text/html; charset=utf-8');
-  res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.setHeader('Cache-Control', 'no-cache');
-  res.setHeader('Vary', 'Accept');
-  res.end(ctx.method === 'HEAD' ? undefined : body);
+  return sendListing(ctx, abs, state.folders);
 }
 
 /** Serve the folder's `index.html` if it has one (resolved like any other path: symlink rules apply). */
@@ -224,13 +209,6 @@ async function tryIndex(ctx: RequestContext): Promise<boolean> {
   }
   await serveFile(ctx, { fh, abs, stat, name: 'index.html' });
   return true;
-}
-
-function wantsJson(ctx: RequestContext): boolean {
-  const format = ctx.query.get('format');
-  if (format !== null) return format === 'json';
-  const accept = ctx.req.headers.accept ?? '';
-  return accept.includes('application/json') && !accept.includes('text/html');
 }
 
 /** 301 to a path under the mount; the query is kept verbatim. Never a scheme-relative `//` Location. */
