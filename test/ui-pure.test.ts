@@ -8,7 +8,7 @@ import { exactTime, humanSize, relativeTime } from '../src/pages/ui/format.js';
 import { baseNameOf, extensionOf, kindOf, playabilityOf } from '../src/pages/ui/kind.js';
 import { findSubtitles, neighbours } from '../src/pages/view/siblings.js';
 import { renderPlayerHtml } from '../src/pages/view/player.js';
-import { renderTextHtml, looksBinary } from '../src/pages/view/text.js';
+import { escapeText, renderTextHtml, looksBinary } from '../src/pages/view/text.js';
 import { renderImageHtml } from '../src/pages/view/image.js';
 
 const HOSTILE = [
@@ -420,5 +420,11 @@ describe('siblings', () => {
       ['film.en.forced.vtt', 'en', 'English (forced)', false],
       ['film.sdh-x.vtt', null, 'sdh-x', false],
     ]);
+  });
+});
+
+describe('escapeText', () => {
+  it('escapes exactly as escapeHtml does', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => escapeText(s) === escapeHtml(s)));
   });
 });

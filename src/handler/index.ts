@@ -150,7 +150,7 @@ async function handle(
     if (stat.isFile()) {
       if (url.trailingSlash) return redirect(ctx, encodePath(url.segments));
       const file = { fh, stat, name };
-      if (viewRequest && (await serveViewer(ctx, file))) return;
+      if (viewRequest && (await serveViewer(ctx, file, state.folders))) return;
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
       state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
       handedOver = true;

@@ -6,27 +6,59 @@ export const SLICE_MS = 4;
 /** Text is sent in chunks of about this many bytes (small pieces are joined, so writes stay few). */
 const CHUNK_BYTES = 32 * 1024;
 
+/** Milliseconds of page work done in the current turn of the event loop, by all generated bodies together. */
+let spent = 0;
+let resetQueued = false;
+
 /**
- * A generated text body as Buffers of about {@link CHUNK_BYTES}, yielding to the event loop whenever
- * producing it has taken {@link SLICE_MS} without a pause: a client that reads as fast as the page is
- * made must not hold other requests up either (awaiting a generator alone never leaves the microtask
- * queue). Returning early (the client went away) returns `parts`, so its work stops too.
+ * Wait until this turn of the event loop still has page-work budget. All generated bodies share one
+ * budget of {@link SLICE_MS} per turn, so fifty pages made at once cost other requests one slice per
+ * turn, not fifty (each body alone yielding every few milliseconds would not bound that).
+ */
+async function fairTurn(): Promise<void> {
+  while (spent >= SLICE_MS) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+function spend(ms: number): void {
+  spent += ms;
+  if (resetQueued) return;
+  resetQueued = true;
+  // Queued before any body that finds the budget spent, so the next turn starts with a fresh budget.
+  setImmediate(() => {
+    spent = 0;
+    resetQueued = false;
+  });
+}
+
+/**
+ * A generated text body as Buffers of about {@link CHUNK_BYTES}, produced within the shared per-turn
+ * budget (see {@link fairTurn}): a client that reads as fast as the page is made must not hold other
+ * requests up either (awaiting a generator alone never leaves the microtask queue). Returning early
+ * (the client went away) returns `parts`, so its work stops too.
  */
 export async function* textChunks(parts: AsyncIterable<string>): AsyncGenerator<Buffer> {
+  const source = parts[Symbol.asyncIterator]();
   let pending = '';
-  let since = performance.now();
-  for await (const part of parts) {
-    pending += part;
-    if (pending.length >= CHUNK_BYTES) {
-      yield Buffer.from(pending);
-      pending = '';
+  let first = true;
+  try {
+    for (;;) {
+      await fairTurn();
+      const started = performance.now();
+      const next = await source.next();
+      spend(performance.now() - started);
+      if (next.done) break;
+      pending += next.value;
+      // The first part (a page's head) goes out at once: the client sees the page start while rows are read.
+      if (first || pending.length >= CHUNK_BYTES) {
+        first = false;
+        yield Buffer.from(pending);
+        pending = '';
+      }
     }
-    if (performance.now() - since >= SLICE_MS) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      since = performance.now();
-    }
+    if (pending !== '') yield Buffer.from(pending);
+  } finally {
+    await source.return?.();
   }
-  if (pending !== '') yield Buffer.from(pending);
 }
 
 /** A generated response of unknown length: status 200, the given headers, `body` pulled with backpressure. */
