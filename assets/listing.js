@@ -3,13 +3,14 @@
 // server and every entry is a plain link to the file itself (what crawlers and mirroring tools follow).
 
 const table = document.querySelector('table.listing');
-const tbody = table.tBodies[0];
+let tbody = table.tBodies[0];
 const upRow = tbody.querySelector('tr.up');
 const rows = Array.from(tbody.querySelectorAll('tr[data-m]'));
 const filter = document.getElementById('filter');
 const noMatch = document.querySelector('.no-match');
 const shown = document.querySelector('.totals .shown');
 const nameLink = (row) => row.cells[0].firstElementChild;
+const kindOf = (row) => row.classList[0];
 
 // Row kinds (one letter, see src/pages/listing/html.ts): these open in a viewer page (`?view`).
 const VIEWER = new Set(['v', 'a', 'i', 't']);
@@ -24,7 +25,7 @@ const mtimes = new Float64Array(count);
 for (let i = 0; i < count; i++) {
   const row = rows[i];
   folded[i] = nameLink(row).textContent.normalize('NFC').toLowerCase();
-  isDir[i] = row.className === 'd' ? 1 : 0;
+  isDir[i] = kindOf(row) === 'd' ? 1 : 0;
   sizes[i] = Number(row.dataset.s);
   mtimes[i] = Number(row.dataset.m);
 }
@@ -67,10 +68,13 @@ function order(sort, direction) {
 }
 
 function applySort(sort, direction) {
-  const fragment = document.createDocumentFragment();
-  if (upRow) fragment.append(upRow);
-  for (const i of order(sort, direction)) fragment.append(rows[i]);
-  tbody.append(fragment);
+  // Rows are moved into a detached body, which then replaces the old one: one style and layout pass
+  // for the whole table instead of one invalidation per moved row.
+  const body = document.createElement('tbody');
+  if (upRow) body.append(upRow);
+  for (const i of order(sort, direction)) body.append(rows[i]);
+  tbody.replaceWith(body);
+  tbody = body;
   table.dataset.sort = sort;
   table.dataset.order = direction;
   for (const button of table.querySelectorAll('th button[data-sort]')) {
@@ -103,11 +107,15 @@ function applyFilter() {
   if (query === lastQuery) return;
   lastQuery = query;
   let matches = 0;
+  // The body is taken out of the table while its rows change (as in applySort): one layout, not many.
+  const placeholder = document.createComment('rows');
+  tbody.replaceWith(placeholder);
   for (let i = 0; i < count; i++) {
     const hide = query !== '' && !folded[i].includes(query);
     if (rows[i].hidden !== hide) rows[i].hidden = hide;
     if (!hide) matches++;
   }
+  placeholder.replaceWith(tbody);
   if (upRow) upRow.hidden = query !== '';
   noMatch.hidden = matches > 0 || count === 0;
   shown.hidden = query === '';
@@ -118,10 +126,10 @@ function applyFilter() {
 filter.addEventListener('input', applyFilter);
 
 // A file that has a viewer opens it (`name?view`); the link itself stays the file for everyone else.
-tbody.addEventListener('click', (event) => {
-  const link = event.target.closest('td:first-child > a');
+table.addEventListener('click', (event) => {
+  const link = event.target.closest('tbody td:first-child > a');
   if (!link || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey || event.button !== 0) return;
-  if (!VIEWER.has(link.closest('tr').className)) return;
+  if (!VIEWER.has(kindOf(link.closest('tr')))) return;
   event.preventDefault();
   location.assign(`${link.getAttribute('href')}?view`);
 });
@@ -132,15 +140,15 @@ download.className = 'dl';
 download.title = 'Download';
 download.innerHTML = '<svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>';
 function offerDownload(row) {
-  if (!row || row === upRow || row.className === 'd') return download.remove();
+  if (!row || row === upRow || kindOf(row) === 'd') return download.remove();
   const link = nameLink(row);
   download.href = `${link.getAttribute('href')}?download`;
   download.setAttribute('download', link.textContent);
   download.setAttribute('aria-label', `Download ${link.textContent}`);
   if (download.parentElement !== row.cells[3]) row.cells[3].append(download);
 }
-tbody.addEventListener('mouseover', (event) => {
-  const row = event.target.closest('tr');
+table.addEventListener('mouseover', (event) => {
+  const row = event.target.closest('tbody tr');
   if (!row) return;
   offerDownload(row);
   const time = row.cells[2];
@@ -198,14 +206,14 @@ document.addEventListener('keydown', (event) => {
 });
 
 // Rows followed by mouse or Tab focus become the selection, so arrows continue from there.
-tbody.addEventListener('focusin', (event) => {
-  const row = event.target.closest('tr');
+table.addEventListener('focusin', (event) => {
+  const row = event.target.closest('tbody tr');
   if (row && row !== selected && !download.contains(event.target)) select(row, false);
 });
 
 // The folder's media as a playlist (`?format=m3u`): opened by the system's player, or its address copied.
 const playlist = document.querySelector('.playlist');
-if (rows.some((row) => row.className === 'v' || row.className === 'a')) {
+if (rows.some((row) => kindOf(row) === 'v' || kindOf(row) === 'a')) {
   playlist.hidden = false;
   const address = new URL('?format=m3u', location.href).href;
   playlist.addEventListener('click', async (event) => {
