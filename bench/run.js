@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: aqua-serve against its peers, each server alone on 127.0.0.1, one after another.
-// See `node bench/run.js --help` and docs/notes-bench.md.
+// See `node bench/run.js --help` and the README's "Benchmark" section.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import os from 'node:os';

@@ -22,7 +22,9 @@ beforeAll(async () => {
   await writeFile(path.join(dir, 'empty.txt'), '');
   await utimes(path.join(dir, 'data.bin'), MTIME_S, MTIME_S);
   server = await start({ root: dir });
-  etag = String((await request(server.port, '/data.bin', { headers: { method: 'HEAD' } })).headers.etag);
+  const head = await request(server.port, '/data.bin', { method: 'HEAD' });
+  if (typeof head.headers.etag !== 'string') throw new Error('HEAD /data.bin answered no ETag');
+  etag = head.headers.etag;
 });
 
 afterAll(async () => {
@@ -185,6 +187,25 @@ describe('empty file and HEAD', () => {
       expect(reply.headers['content-length']).toBe('0');
       expect(reply.body.length).toBe(0);
     }
+  });
+
+  // RFC 9110 §9.3.2: HEAD answers the headers GET would, Content-Length included, and no content.
+  it.each<[string, () => Record<string, string>]>([
+    ['no Range → 200', () => ({})],
+    ['one range → 206', () => ({ range: 'bytes=100-199' })],
+    ['no satisfiable range → 416', () => ({ range: 'bytes=20000-' })],
+    ['If-Range that matches → 206', () => ({ range: 'bytes=10-19', 'if-range': etag })],
+    ['If-Range that is stale → 200', () => ({ range: 'bytes=10-19', 'if-range': '"0-0"' })],
+    ['If-None-Match that matches → 304', () => ({ 'if-none-match': etag })],
+    ['If-Match that fails → 412', () => ({ 'if-match': '"0-0"' })],
+  ])('HEAD answers what GET does, without the body: %s', async (_name, headers) => {
+    const get = await request(server.port, '/data.bin', { headers: headers() });
+    const head = await request(server.port, '/data.bin', { method: 'HEAD', headers: headers() });
+    const fields = ['content-length', 'content-range', 'content-type', 'etag', 'last-modified', 'accept-ranges'];
+    const pick = (reply: Reply): Record<string, unknown> =>
+      Object.fromEntries([['status', reply.status], ...fields.map((name) => [name, reply.headers[name]])]);
+    expect(pick(head)).toEqual(pick(get));
+    expect(head.body.length).toBe(0);
   });
 
   it('HEAD with a range answers the 206 headers without a body', async () => {

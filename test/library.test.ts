@@ -322,8 +322,18 @@ describe('connect-style mounting (req.originalUrl, no req.baseUrl)', () => {
     expect([res.status, res.body]).toEqual([200, 'inner\n']);
   });
 
-  it('lists with links under the mount, also for the bare mount path', async () => {
-    for (const target of ['/media/', '/media', '/media?view=1']) {
+  it('redirects the bare mount path to its slash form, query kept', async () => {
+    for (const [target, location] of [
+      ['/media', '/media/'],
+      ['/media?view=1', '/media/?view=1'],
+    ]) {
+      const res = await request(port, target);
+      expect([res.status, res.headers.location], target).toEqual([301, location]);
+    }
+  });
+
+  it('lists with links under the mount', async () => {
+    for (const target of ['/media/', '/media/?view=1']) {
       const res = await request(port, target);
       expect(res.status, target).toBe(200);
       const links = hrefs(res.body, target);

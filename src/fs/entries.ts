@@ -1,6 +1,7 @@
 import { opendir, realpath, stat } from 'node:fs/promises';
-import type { Dir, Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import path from 'node:path';
+import { fsPath, hasRawBytes, nameFromBytes } from './names.js';
 import { isInside } from './resolve.js';
 
 /** One row of a folder listing: what both renderers (HTML and JSON) are made from. */
@@ -27,20 +28,28 @@ export interface Listing {
  * pass a double that adds latency, as a slow disk or a network mount would.
  */
 export interface FolderFs {
-  opendir(dir: string): Promise<
-    AsyncIterable<{ name: string; isFile(): boolean; isDirectory(): boolean; isSymbolicLink(): boolean }> & {
-      close?(): Promise<void>;
-    }
-  >;
+  /** A folder's entries; with `buffer`, names are the exact bytes (for names that are not UTF-8). */
+  opendir(dir: string, buffer: boolean): Promise<AsyncIterable<FolderDirent>>;
   stat(file: string): Promise<Stats>;
   realpath(file: string): Promise<string>;
 }
 
-/** The real file system. */
+/** What `opendir` yields per entry. */
+export interface FolderDirent {
+  readonly name: string | Buffer;
+  isFile(): boolean;
+  isDirectory(): boolean;
+  isSymbolicLink(): boolean;
+}
+
+/** The real file system; paths go through `fsPath`, so names that are not UTF-8 reach their exact bytes. */
 export const NODE_FS: FolderFs = {
-  opendir: (dir) => opendir(dir, { bufferSize: 1024 }) as Promise<Dir>,
-  stat: (file) => stat(file),
-  realpath: (file) => realpath(file),
+  opendir: (dir, buffer) =>
+    opendir(fsPath(dir) as string, { bufferSize: 1024, encoding: buffer ? 'buffer' : 'utf8' } as object) as Promise<
+      AsyncIterable<FolderDirent>
+    >,
+  stat: (file) => stat(fsPath(file)),
+  realpath: async (file) => nameFromBytes(await realpath(fsPath(file), { encoding: 'buffer' })),
 };
 
 export interface ReadEntriesOptions {
@@ -50,6 +59,8 @@ export interface ReadEntriesOptions {
   readonly followSymlinks: boolean;
   /** Defaults to {@link NODE_FS}. */
   readonly fs?: FolderFs;
+  /** Told of each listed name that is not valid UTF-8 (it is listed and served all the same; see names.ts). */
+  readonly onRawName?: (name: string) => void;
 }
 
 /** A folder's entry known by its name and directory-entry type alone (no stat yet). */
@@ -91,12 +102,23 @@ async function limited<T>(task: () => Promise<T>): Promise<T> {
  * devices are left out; nothing is stat'ed.
  */
 export async function readNames(dir: string, options: ReadEntriesOptions): Promise<NamedEntry[]> {
-  const handle = await (options.fs ?? NODE_FS).opendir(dir);
+  const fs = options.fs ?? NODE_FS;
+  let names = await collect(await fs.opendir(dir, false), options);
+  // Read as text (the fast way); a name that is not UTF-8 shows up as U+FFFD there, and only then is
+  // the folder read again as bytes (see names.ts).
+  if (names.some((n) => n.name.includes('\uFFFD'))) names = await collect(await fs.opendir(dir, true), options);
+  return names;
+}
+
+async function collect(handle: AsyncIterable<FolderDirent>, options: ReadEntriesOptions): Promise<NamedEntry[]> {
   const names: NamedEntry[] = [];
   for await (const d of handle) {
-    if (!options.dotfiles && d.name.startsWith('.')) continue;
+    const name = typeof d.name === 'string' ? d.name : nameFromBytes(d.name);
+    if (!options.dotfiles && name.startsWith('.')) continue;
     const kind = d.isDirectory() ? 'directory' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : null;
-    if (kind !== null) names.push({ name: d.name, kind });
+    if (kind === null) continue;
+    if (hasRawBytes(name)) options.onRawName?.(name);
+    names.push({ name, kind });
   }
   return names;
 }

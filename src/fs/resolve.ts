@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { HttpError } from '../http/errors.js';
+import { fsPath, nameFromBytes } from './names.js';
 
 /** The decoded, checked segments of a request path; `..`, `.`, empty and unsafe segments are gone. */
 export interface UrlPath {
@@ -12,9 +13,14 @@ export interface UrlPath {
 
 /**
  * Decode a raw request path once, segment by segment, and reject what cannot name a file inside
- * the root. A malformed `%` sequence or a NUL byte is a bad request (400); a `..` segment, a
- * backslash, or an encoded slash inside a segment names nothing here (404). `%252e` decodes once to
- * the literal name `%2e`. Empty and `.` segments are dropped, so `//a/./b` is `/a/b`.
+ * the root. A malformed `%` sequence or a NUL byte is a bad request (400); a `..` segment or an encoded
+ * slash inside a segment names nothing here (404), nor does a backslash on Windows (on Linux and macOS
+ * it is an ordinary byte of a name). `%252e` decodes once to the literal name `%2e`. Empty and `.`
+ * segments are dropped, so `//a/./b` is `/a/b`.
+ *
+ * Names are bytes: a segment is percent-decoded to bytes (raw bytes of the request line count as
+ * themselves), and bytes that are not UTF-8 — `caf%E9`, or an overlong `%C0%AE` — stay those bytes
+ * (see `names.ts`), never a character they might be mistaken for.
  */
 export function parseUrlPath(rawPath: string, options: { dotfiles: boolean }): UrlPath {
   if (!rawPath.startsWith('/')) throw new HttpError(400, 'request path does not start with /');
@@ -23,21 +29,46 @@ export function parseUrlPath(rawPath: string, options: { dotfiles: boolean }): U
   for (let i = 1; i < parts.length; i++) {
     const raw = parts[i];
     if (raw === '') continue;
-    let name: string;
-    try {
-      name = raw.includes('%') ? decodeURIComponent(raw) : raw;
-    } catch {
-      throw new HttpError(400, 'malformed percent-encoding');
-    }
+    const name = PLAIN_SEGMENT.test(raw) ? raw : nameFromBytes(segmentBytes(raw));
     if (name.includes('\0')) throw new HttpError(400, 'NUL byte in path');
     if (name === '.') continue;
     if (name === '..') throw new HttpError(404, 'parent segment');
-    if (name.includes('/') || name.includes('\\')) throw new HttpError(404, 'separator inside a segment');
+    if (name.includes('/') || (WINDOWS && name.includes('\\'))) throw new HttpError(404, 'separator inside a segment');
     if (!options.dotfiles && name.startsWith('.')) throw new HttpError(404, 'dotfile');
     segments.push(name);
   }
   const trailingSlash = rawPath.endsWith('/') && segments.length > 0;
   return { segments, trailingSlash };
+}
+
+const WINDOWS = process.platform === 'win32';
+
+/** Printable ASCII without `%`: the segment is its own name (the common case). */
+const PLAIN_SEGMENT = /^[\x20-\x24\x26-\x7e]*$/;
+
+/**
+ * The bytes a raw segment names: `%XX` is that byte, a character up to U+00FF is its own byte (node:http
+ * hands the request line over as Latin-1), anything above is its UTF-8. A `%` not followed by two hex
+ * digits is a bad request (400).
+ */
+function segmentBytes(raw: string): Buffer {
+  const bytes: number[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const code = raw.charCodeAt(i);
+    if (code === 0x25) {
+      const hex = raw.slice(i + 1, i + 3);
+      if (!/^[0-9A-Fa-f]{2}$/.test(hex)) throw new HttpError(400, 'malformed percent-encoding');
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else if (code <= 0xff) {
+      bytes.push(code);
+    } else {
+      const end = code >= 0xd800 && code <= 0xdbff ? i + 2 : i + 1;
+      bytes.push(...Buffer.from(raw.slice(i, end), 'utf8'));
+      i = end - 1;
+    }
+  }
+  return Buffer.from(bytes);
 }
 
 /** True when `target` is `root` itself or lies below it (segment-aware, not a bare prefix test). */
@@ -60,12 +91,17 @@ export async function resolveFsPath(root: string, url: UrlPath, options: { follo
   const joined = url.segments.length === 0 ? root : path.join(root, ...url.segments);
   // Defence in depth: segments are already clean, so the join can only stay below the root.
   if (!isInside(root, joined)) throw new HttpError(404, 'joined path outside root');
-  const real = await realpath(joined);
+  const real = await realName(joined);
   if (!options.followSymlinks && !isInside(root, real)) throw new HttpError(404, 'symlink leads outside root');
   return real;
 }
 
 /** The canonical real path of a served folder (symlinks in the root's own path resolved once). */
 export async function realRoot(root: string): Promise<string> {
-  return realpath(path.resolve(root));
+  return realName(path.resolve(root));
+}
+
+/** `realpath` for names that are bytes: the real path of `p`, exact whatever bytes its components are. */
+export async function realName(p: string): Promise<string> {
+  return nameFromBytes(await realpath(fsPath(p), { encoding: 'buffer' }));
 }

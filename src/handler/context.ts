@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BlockCache } from '../fs/cache/blocks.js';
-import type { ResolvedServeOptions } from './options.js';
 import type { UrlPath } from '../fs/resolve.js';
+import type { ResolvedServeOptions } from './options.js';
+import type { Route } from './route.js';
 
 /** Everything a responder needs to know about one request, passed as one object. */
 export interface RequestContext {
@@ -16,19 +17,11 @@ export interface RequestContext {
   /** Mount prefix (no trailing slash; `''` at the top). */
   readonly base: string;
   readonly url: UrlPath;
-  readonly query: URLSearchParams;
-  /** The raw query string without `?` (kept verbatim in redirects). */
-  readonly rawQuery: string;
+  /** The query, decoded once. */
+  readonly route: Route;
 }
 
-/** Headers every answer of the directory handler carries. */
-export function setCommonHeaders(ctx: RequestContext): void {
-  ctx.res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (ctx.options.cors) {
-    ctx.res.setHeader('Access-Control-Allow-Origin', '*');
-    ctx.res.setHeader(
-      'Access-Control-Expose-Headers',
-      'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition',
-    );
-  }
+/** The top folder of the mount, where error pages link back to. */
+export function homeOf(base: string): string {
+  return base + '/';
 }

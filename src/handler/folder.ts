@@ -1,77 +1,92 @@
-import { describeAll, type Entry, type ReadEntriesOptions } from '../fs/entries.js';
+/** A folder: its `index.html`, or its listing (HTML or JSON), or a redirect to its slash form. */
+import { describeAll, type Entry, type NamedEntry, type ReadEntriesOptions } from '../fs/entries.js';
 import { orderedEntries, type FolderNames } from '../fs/folder.js';
-import { sortStateFrom } from '../fs/sort.js';
 import { attachmentDisposition } from '../http/disposition.js';
 import { listingHtml, type ListingPlace } from '../pages/listing/html.js';
 import { listingJson } from '../pages/listing/json.js';
 import { renderM3u } from '../pages/listing/m3u.js';
 import { kindOf } from '../pages/ui/kind.js';
-import { PAGE_HEADERS } from '../pages/ui/page.js';
-import { setCommonHeaders, type RequestContext } from './context.js';
-import { sendStream, textChunks } from './stream.js';
+import { sendStreamed } from './stream.js';
+import { firstSighting } from '../fs/names.js';
+import { openInside } from '../fs/open.js';
+import { HttpError } from '../http/errors.js';
+import { encodePath } from '../http/url.js';
+import type { RequestContext } from './context.js';
+import { sendFile } from './file.js';
+import { HTML } from './page.js';
+import { redirect } from './redirect.js';
+
+/** Answer for the folder at real path `abs`; its names and their order come from `folders`. */
+export async function serveFolder(ctx: RequestContext, abs: string, folders: FolderNames): Promise<void> {
+  const { url, options } = ctx;
+  if (url.segments.length > 0 && !url.trailingSlash) return redirect(ctx, encodePath(url.segments) + '/');
+  if (options.index && (await tryIndex(ctx))) return;
+  if (!options.listing) throw new HttpError(404, 'listing disabled');
+  const policy: ReadEntriesOptions = {
+    root: ctx.root,
+    dotfiles: options.dotfiles,
+    followSymlinks: options.followSymlinks,
+    onRawName: (name: string) => reportRawName(ctx, name),
+  };
+  const place: ListingPlace = { base: ctx.base, path: folderPath(ctx), linkPrefix: linkPrefix(ctx) };
+  const names = folders.get(abs, policy);
+  names.catch(() => undefined); // a HEAD request never reads it; a GET sees the failure in the body
+  const format = formatOf(ctx);
+  if (format === 'm3u') return sendPlaylist(ctx, abs, place, await names, policy);
+  const view = ctx.route.sort;
+  async function* batches(): AsyncGenerator<readonly Entry[]> {
+    yield* orderedEntries(abs, await names, view, policy);
+  }
+  if (format === 'json') {
+    return sendStreamed(ctx, 'application/json; charset=utf-8', () => listingJson(place, batches()), {
+      headers: { Vary: 'Accept' },
+    });
+  }
+  return sendStreamed(ctx, HTML, () => listingHtml(place, { ...view, now: Date.now() }, batches()), {
+    page: true,
+    headers: { Vary: 'Accept' },
+  });
+}
+
+/**
+ * `?format=m3u`: the folder's video and audio as an extended M3U playlist, with absolute URLs from the
+ * Host header. Only the media names are stat'ed (the listing rules decide which are shown).
+ */
+async function sendPlaylist(
+  ctx: RequestContext,
+  abs: string,
+  place: ListingPlace,
+  names: readonly NamedEntry[],
+  policy: ReadEntriesOptions,
+): Promise<void> {
+  const media = await describeAll(
+    abs,
+    names.filter((n) => n.kind !== 'directory' && isMedia(n.name)),
+    policy,
+  );
+  const body = renderM3u(
+    { ...place, origin: originOf(ctx) },
+    media,
+    names.map((n) => n.name),
+  );
+  const folderName = ctx.url.segments[ctx.url.segments.length - 1] ?? 'aqua-serve';
+  return sendStreamed(ctx, 'audio/x-mpegurl; charset=utf-8', () => once(body), {
+    headers: { 'Content-Disposition': attachmentDisposition(`${folderName}.m3u`) },
+  });
+}
+
+async function* once(text: string): AsyncGenerator<string> {
+  yield text;
+}
 
 type ListingFormat = 'html' | 'json' | 'm3u';
 
 function formatOf(ctx: RequestContext): ListingFormat {
-  const format = ctx.query.get('format');
+  const format = ctx.route.format;
   if (format === 'json' || format === 'm3u') return format;
   if (format !== null) return 'html';
   const accept = ctx.req.headers.accept ?? '';
   return accept.includes('application/json') && !accept.includes('text/html') ? 'json' : 'html';
-}
-
-/**
- * A folder's listing (HTML, JSON or `?format=m3u`), produced as the client reads it: the page starts at
- * once, rows follow in batches stat'ed as they are needed, and a client that stops reading stops the
- * work (the body is pulled with backpressure). The folder's names and their order come from `folders`.
- */
-export async function sendListing(ctx: RequestContext, abs: string, folders: FolderNames): Promise<void> {
-  const options: ReadEntriesOptions = {
-    root: ctx.root,
-    dotfiles: ctx.options.dotfiles,
-    followSymlinks: ctx.options.followSymlinks,
-  };
-  const place: ListingPlace = { base: ctx.base, path: folderPath(ctx), linkPrefix: linkPrefix(ctx) };
-  const format = formatOf(ctx);
-  setCommonHeaders(ctx);
-  const names = folders.get(abs, options);
-  names.catch(() => undefined); // a HEAD request never reads it; a GET sees the failure in the body
-  if (format === 'm3u') {
-    const media = await names.then((all) => all.filter((n) => n.kind !== 'directory' && isMedia(n.name)));
-    const entries = await describeAll(abs, media, options);
-    const all = (await names).map((n) => n.name);
-    const origin = originOf(ctx);
-    const body = renderM3u({ ...place, origin }, entries, all);
-    const folderName = ctx.url.segments[ctx.url.segments.length - 1] ?? 'aqua-serve';
-    return sendStream(ctx, {
-      headers: {
-        'Content-Type': 'audio/x-mpegurl; charset=utf-8',
-        'Content-Disposition': attachmentDisposition(`${folderName}.m3u`),
-        'Cache-Control': 'no-cache',
-      },
-      body: textChunks(
-        (async function* () {
-          yield body;
-        })(),
-      ),
-    });
-  }
-  const view = sortStateFrom(ctx.query);
-  async function* batches(): AsyncGenerator<readonly Entry[]> {
-    yield* orderedEntries(abs, await names, view, options);
-  }
-  const html = format === 'html';
-  return sendStream(ctx, {
-    headers: {
-      ...(html ? PAGE_HEADERS : {}),
-      'Content-Type': html ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8',
-      'Cache-Control': 'no-cache',
-      Vary: 'Accept',
-    },
-    body: textChunks(
-      html ? listingHtml(place, { ...view, now: Date.now() }, batches()) : listingJson(place, batches()),
-    ),
-  });
 }
 
 function isMedia(name: string): boolean {
@@ -103,4 +118,31 @@ function originOf(ctx: RequestContext): string {
   if (typeof host === 'string' && HOST.test(host)) return `${scheme}://${host}`;
   const local = socket.localAddress ?? '127.0.0.1';
   return `${scheme}://${local.includes(':') ? `[${local}]` : local}:${socket.localPort ?? 80}`;
+}
+
+/** Serve the folder's `index.html` if it has one (opened like any other path: see fs/open.ts). */
+async function tryIndex(ctx: RequestContext): Promise<boolean> {
+  let opened;
+  try {
+    opened = await openInside(
+      ctx.root,
+      { segments: [...ctx.url.segments, 'index.html'], trailingSlash: false },
+      ctx.options,
+    );
+  } catch {
+    return false;
+  }
+  const { fh, stat, abs } = opened;
+  if (!stat.isFile()) {
+    await fh.close();
+    return false;
+  }
+  await sendFile(ctx, { fh, abs, stat }, 'index.html');
+  return true;
+}
+
+/** One log line per name that is not UTF-8 (it is listed and served; the log says why it looks odd). */
+function reportRawName(ctx: RequestContext, name: string): void {
+  const url = encodePath([...ctx.url.segments, name]);
+  if (firstSighting(url)) ctx.options.logger?.warn({ url }, 'file name is not valid UTF-8: listed with a marker');
 }

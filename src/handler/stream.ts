@@ -1,7 +1,9 @@
-import { pump } from '../respond/body.js';
-import type { RequestContext } from './context.js';
+import { streamRepresentation } from '../respond/representation.js';
+import { send } from '../respond/send.js';
+import { CONTENT_SECURITY_POLICY } from '../pages/ui/page.js';
+import { homeOf, type RequestContext } from './context.js';
 
-/** How long producing a generated body may hold the event loop before it lets other requests run. */
+/** How much page work all generated bodies together may do in one turn of the event loop (milliseconds). */
 export const SLICE_MS = 4;
 /** Text is sent in chunks of about this many bytes (small pieces are joined, so writes stay few). */
 const CHUNK_BYTES = 32 * 1024;
@@ -61,18 +63,23 @@ export async function* textChunks(parts: AsyncIterable<string>): AsyncGenerator<
   }
 }
 
-/** A generated response of unknown length: status 200, the given headers, `body` pulled with backpressure. */
-export async function sendStream(
+/** Headers of every page besides its representation: the pages' strict policy. */
+const PAGE_POLICY: Readonly<Record<string, string>> = Object.freeze({
+  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+  'Referrer-Policy': 'same-origin',
+});
+
+/**
+ * A generated answer of unknown length through the one send path: chunked, `no-cache`, its body made
+ * as the client reads it (`parts` is only started for a GET that gets a body). Pages get the pages' CSP.
+ */
+export function sendStreamed(
   ctx: RequestContext,
-  response: { headers: Readonly<Record<string, string>>; body: AsyncGenerator<Buffer> },
+  type: string,
+  parts: () => AsyncIterable<string>,
+  options: { readonly page?: boolean; readonly headers?: Readonly<Record<string, string>> } = {},
 ): Promise<void> {
-  const { res } = ctx;
-  res.statusCode = 200;
-  for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-  if (ctx.method === 'HEAD') {
-    await response.body.return(undefined);
-    res.end();
-    return;
-  }
-  await pump(res, response.body);
+  const headers = { ...(options.page ? PAGE_POLICY : {}), ...options.headers };
+  const rep = streamRepresentation({ type, size: null, read: () => textChunks(parts()) });
+  return send(ctx.res, rep, { cacheControl: 'no-cache', headers, home: homeOf(ctx.base) });
 }

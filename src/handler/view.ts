@@ -1,19 +1,22 @@
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { setCommonHeaders, type RequestContext } from './context.js';
+import { homeOf, type RequestContext } from './context.js';
+import { sendHtmlPage } from './page.js';
+import { bufferRepresentation, contentETag } from '../respond/representation.js';
+import { send } from '../respond/send.js';
 import { describe, type ReadEntriesOptions } from '../fs/entries.js';
 import type { FolderNames } from '../fs/folder.js';
 import { contentType } from '../http/mime.js';
 import { resolveFsPath } from '../fs/resolve.js';
 import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
-import { PAGE_HEADERS } from '../pages/ui/page.js';
 import type { FileView } from '../pages/view/chrome.js';
 import { renderImageHtml } from '../pages/view/image.js';
 import { renderPlayerHtml } from '../pages/view/player.js';
 import { findSubtitles, placeAmong } from '../pages/view/siblings.js';
 import { decodeWindows1252Stream, SrtToVtt } from '../pages/srt.js';
 import { escapeText, looksBinary, textViewShell, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
-import { sendStream, textChunks } from './stream.js';
+import { sendStreamed, textChunks } from './stream.js';
+import { HTML } from './page.js';
 
 /** A regular file opened for this request: its one handle (closed by the caller), its stat, its name. */
 export interface OpenFile {
@@ -30,7 +33,7 @@ export function viewerKind(name: string): ViewerKind | null {
   return kind === 'video' || kind === 'audio' || kind === 'image' || kind === 'text' ? kind : null;
 }
 
-/** Bytes read at a time while a page or a conversion is streamed: escaping or converting them takes a millisecond or two. */
+/** A page whole (sent with its length and a content ETag) or as a stream of parts (chunked, as it is made). */
 const READ_CHUNK = 16 * 1024;
 
 /** The bytes of `fh` from 0 up to `limit`, chunk by chunk (the caller closes the handle). */
@@ -57,16 +60,9 @@ function folderOf(ctx: RequestContext): { segments: readonly string[]; path: str
   return { segments, path: segments.length > 0 ? `/${segments.join('/')}/` : '/' };
 }
 
-/** A page whole (sent with its length) or as a stream of parts (sent chunked as it is made). */
-function sendPage(ctx: RequestContext, page: string | AsyncIterable<string>): Promise<void> {
-  setCommonHeaders(ctx);
-  if (typeof page !== 'string') return sendStream(ctx, { headers: PAGE_HEADERS, body: textChunks(page) });
-  const body = Buffer.from(page);
-  return sendStream(ctx, { headers: { ...PAGE_HEADERS, 'Content-Length': String(body.length) }, body: once(body) });
-}
-
-async function* once(body: Buffer): AsyncGenerator<Buffer> {
-  yield body;
+/** A page whole (sent with its length and a content ETag) or as a stream of parts (sent chunked as it is made). */
+function sendPage(ctx: RequestContext, page: string | (() => AsyncIterable<string>)): Promise<void> {
+  return typeof page === 'string' ? sendHtmlPage(ctx, page) : sendStreamed(ctx, HTML, page, { page: true });
 }
 
 /**
@@ -137,7 +133,7 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
       await sendPage(ctx, renderImageHtml({ ...common, index: place.index, count: place.count }));
       return true;
     case 'text':
-      await sendPage(ctx, textPage(file, common));
+      await sendPage(ctx, () => textPage(file, common));
       return true;
   }
 }
@@ -178,21 +174,14 @@ async function isUtf8File(fh: FileHandle, size: number): Promise<boolean> {
  */
 export async function serveSrtAsVtt(ctx: RequestContext, file: OpenFile): Promise<boolean> {
   if (file.stat.size > SRT_CONVERT_LIMIT) return false;
-  const vtt = await converted.get(file);
-  setCommonHeaders(ctx);
-  await sendStream(ctx, {
-    headers: {
-      'Content-Type': 'text/vtt; charset=utf-8',
-      'Content-Length': String(vtt.length),
-      'Cache-Control': 'no-cache',
-    },
-    body: once(vtt),
-  });
+  const { vtt, etag } = await converted.get(file);
+  const rep = bufferRepresentation(vtt, { type: 'text/vtt; charset=utf-8', etag });
+  await send(ctx.res, rep, { cacheControl: 'no-cache', home: homeOf(ctx.base) });
   return true;
 }
 
 /** The WebVTT of an open SubRip file, converted as it is read, in slices that leave the loop free. */
-async function convert(file: OpenFile): Promise<Buffer> {
+async function convert(file: OpenFile): Promise<Converted> {
   const size = file.stat.size;
   async function* vtt(): AsyncGenerator<string> {
     const utf8 = await isUtf8File(file.fh, size);
@@ -205,7 +194,13 @@ async function convert(file: OpenFile): Promise<Buffer> {
   }
   const parts: Buffer[] = [];
   for await (const part of textChunks(vtt())) parts.push(part);
-  return Buffer.concat(parts);
+  const bytes = Buffer.concat(parts);
+  return { vtt: bytes, etag: contentETag(bytes) }; // hashed once, not per request
+}
+
+interface Converted {
+  readonly vtt: Buffer;
+  readonly etag: string;
 }
 
 /**
@@ -214,10 +209,10 @@ async function convert(file: OpenFile): Promise<Buffer> {
  * requests for an 8 MiB `.srt` cost one conversion and one copy of the result.
  */
 class ConvertedSubtitles {
-  readonly #entries = new Map<string, { vtt: Promise<Buffer>; bytes: number }>();
+  readonly #entries = new Map<string, { vtt: Promise<Converted>; bytes: number }>();
   #bytes = 0;
 
-  get(file: OpenFile): Promise<Buffer> {
+  get(file: OpenFile): Promise<Converted> {
     const { dev, ino, size, mtimeMs } = file.stat;
     const key = `${dev}:${ino}:${size}:${mtimeMs}`;
     const hit = this.#entries.get(key);
@@ -229,7 +224,7 @@ class ConvertedSubtitles {
     const entry = { vtt: convert(file), bytes: 0 };
     this.#entries.set(key, entry);
     entry.vtt.then(
-      (vtt) => {
+      ({ vtt }) => {
         entry.bytes = vtt.length;
         this.#bytes += vtt.length;
         for (const [k, old] of this.#entries) {

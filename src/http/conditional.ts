@@ -12,10 +12,10 @@ export type RequestHeaders = Readonly<Record<string, string | string[] | undefin
 export interface PreconditionInput {
   readonly method: string;
   readonly headers: RequestHeaders;
-  /** The current strong ETag, quoted, as sent in the `ETag` header. */
-  readonly etag: string;
-  /** Modification time of the current representation, in milliseconds (the `Last-Modified` source). */
-  readonly mtimeMs: number;
+  /** The current ETag, quoted, as sent in the `ETag` header; absent when the representation has none. */
+  readonly etag?: string;
+  /** Modification time of the current representation, in milliseconds (the `Last-Modified` source); absent: none. */
+  readonly mtimeMs?: number;
   /** Clock used for two-digit rfc850 years (default `Date.now()`). */
   readonly nowMs?: number;
 }
@@ -41,9 +41,12 @@ type Outcome = 'none' | 'pass' | 'fail';
  * 5. If-Range (only meaningful with a Range header): decides whether the Range is honoured.
  */
 export function evaluatePreconditions(input: PreconditionInput): PreconditionResult {
-  const current = parseETag(input.etag);
-  if (current === null) throw new TypeError('evaluatePreconditions: etag must be a quoted entity-tag');
-  const seconds = toHttpSeconds(input.mtimeMs);
+  const current = input.etag === undefined ? null : parseETag(input.etag);
+  if (input.etag !== undefined && current === null) {
+    throw new TypeError('evaluatePreconditions: etag must be a quoted entity-tag');
+  }
+  // Without a Last-Modified, date conditions have nothing to compare with and are ignored (If-Range fails).
+  const seconds = input.mtimeMs === undefined ? null : toHttpSeconds(input.mtimeMs);
   const nowMs = input.nowMs ?? Date.now();
   const method = input.method.toUpperCase();
   const getOrHead = method === 'GET' || method === 'HEAD';
@@ -81,32 +84,32 @@ function singleHeader(value: string | string[] | undefined): string | null | und
 }
 
 /** RFC 9110 §13.1.1: `*` or any listed tag matching by strong comparison. */
-function checkIfMatch(value: string | undefined, current: EntityTag): Outcome {
+function checkIfMatch(value: string | undefined, current: EntityTag | null): Outcome {
   if (value === undefined) return 'none';
   const condition = parseETagList(value);
   if (condition.kind === 'any') return 'pass';
-  return condition.tags.some((tag) => strongMatch(tag, current)) ? 'pass' : 'fail';
+  return current !== null && condition.tags.some((tag) => strongMatch(tag, current)) ? 'pass' : 'fail';
 }
 
 /** RFC 9110 §13.1.4: false when modified after the date; an invalid date is ignored. */
-function checkIfUnmodifiedSince(value: string | null | undefined, seconds: number, nowMs: number): Outcome {
-  if (value === undefined || value === null) return 'none';
+function checkIfUnmodifiedSince(value: string | null | undefined, seconds: number | null, nowMs: number): Outcome {
+  if (value === undefined || value === null || seconds === null) return 'none';
   const date = parseHttpDate(value, nowMs);
   if (date === null) return 'none';
   return seconds <= date ? 'pass' : 'fail';
 }
 
 /** RFC 9110 §13.1.2: false (not modified) for `*` or any listed tag matching by weak comparison. */
-function checkIfNoneMatch(value: string | undefined, current: EntityTag): Outcome {
+function checkIfNoneMatch(value: string | undefined, current: EntityTag | null): Outcome {
   if (value === undefined) return 'none';
   const condition = parseETagList(value);
   if (condition.kind === 'any') return 'fail';
-  return condition.tags.some((tag) => weakMatch(tag, current)) ? 'fail' : 'pass';
+  return current !== null && condition.tags.some((tag) => weakMatch(tag, current)) ? 'fail' : 'pass';
 }
 
 /** RFC 9110 §13.1.3: false (not modified) unless modified after the date; an invalid date is ignored. */
-function checkIfModifiedSince(value: string | null | undefined, seconds: number, nowMs: number): Outcome {
-  if (value === undefined || value === null) return 'none';
+function checkIfModifiedSince(value: string | null | undefined, seconds: number | null, nowMs: number): Outcome {
+  if (value === undefined || value === null || seconds === null) return 'none';
   const date = parseHttpDate(value, nowMs);
   if (date === null) return 'none';
   return seconds <= date ? 'fail' : 'pass';
@@ -117,14 +120,19 @@ function checkIfModifiedSince(value: string | null | undefined, seconds: number,
  * must equal Last-Modified exactly. Anything else, including an unparseable value, fails: the Range is
  * ignored and the whole representation is sent.
  */
-function checkIfRange(value: string | null | undefined, current: EntityTag, seconds: number, nowMs: number): Outcome {
+function checkIfRange(
+  value: string | null | undefined,
+  current: EntityTag | null,
+  seconds: number | null,
+  nowMs: number,
+): Outcome {
   if (value === undefined) return 'none';
   if (value === null) return 'fail';
   const text = value.trim();
   if (text.startsWith('"') || text.startsWith('W/')) {
     const tag = parseETag(text);
-    return tag !== null && strongMatch(tag, current) ? 'pass' : 'fail';
+    return tag !== null && current !== null && strongMatch(tag, current) ? 'pass' : 'fail';
   }
   const date = parseHttpDate(text, nowMs);
-  return date !== null && date === seconds ? 'pass' : 'fail';
+  return date !== null && seconds !== null && date === seconds ? 'pass' : 'fail';
 }

@@ -1,6 +1,6 @@
 /**
  * `multipart/byteranges` (RFC 9110 §14.6): the byte-exact framing of a multi-range 206, planned up
- * front so `Content-Length` is known before the first byte. The body itself is `fileBody` (src/body.ts)
+ * front so `Content-Length` is known before the first byte. The body itself is `multipartBody` (src/respond/send.ts)
  * with this plan as its framing: each part's head before its range, the trailer after the last.
  */
 import { randomBytes } from 'node:crypto';

@@ -1,7 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { openKnown } from '../fs/open.js';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { FileChangedError, identityKey, sameIdentity, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
+import { FileChangedError, identityKey, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
 
 export { FileChangedError } from '../fs/cache/blocks.js';
 
@@ -21,55 +22,68 @@ export interface FileSource {
   readonly stat: FileIdentity;
 }
 
-/** Open `abs` and confirm it is still the file the response was planned for. */
+/** Open `abs` (safely: see fs/open.ts) and confirm it is still the file the response was planned for. */
 async function openSame(abs: string, expected: FileIdentity): Promise<FileHandle> {
-  const fh = await open(abs, 'r');
-  try {
-    if (sameIdentity(await fh.stat(), expected)) return fh;
-  } catch {
-    // fall through: treat an unreadable file like a changed one
-  }
-  await fh.close();
-  throw new FileChangedError();
+  return openKnown(abs, expected).catch(() => {
+    throw new FileChangedError();
+  });
 }
 
 /**
- * The body of a file response: the bytes of each span in turn, block by block from the shared
- * {@link BlockCache} (a block missing there is read from the file's one handle, opened at most once
- * per response), closed in `finally` — when the body ends, fails, or the consumer stops early
- * because the client went away. Only the requested spans are read, and never more than the size
- * the response promised: a file that shrank throws {@link FileChangedError}.
- * `framing` gives bytes to put before each span and after the last one (multipart/byteranges).
+ * The one handle of one response's file: the handle the request opened, or (metadata-cache hit) opened on
+ * first need and checked to be the same file. Closed once, by {@link FileSlot.close}.
  */
-export async function* fileBody(
-  source: FileSource,
-  spans: readonly ByteSpan[],
-  blocks: BlockCache,
-  framing?: { before: (index: number) => Buffer; after: Buffer },
-): AsyncGenerator<Buffer> {
-  let fh = source.fh;
-  const id = identityKey(source.stat);
-  const size = source.stat.size;
-  const blockSize = blocks.blockSize;
-  try {
-    for (let i = 0; i < spans.length; i++) {
-      if (framing) yield framing.before(i);
-      const { start, end } = spans[i];
-      for (let index = Math.floor(start / blockSize); index * blockSize <= end; index++) {
-        let block = blocks.peek(id, index);
-        if (!block) {
-          fh ??= await openSame(source.abs, source.stat);
-          block = await blocks.get(fh, id, index, size);
-        }
-        const offset = index * blockSize;
-        const from = Math.max(start - offset, 0);
-        const to = Math.min(end - offset + 1, block.length);
-        yield from === 0 && to === block.length ? block : block.subarray(from, to);
+export class FileSlot {
+  private fh: FileHandle | null;
+  private opening: Promise<FileHandle> | null = null;
+  private closed = false;
+
+  constructor(readonly source: FileSource) {
+    this.fh = source.fh;
+  }
+
+  /** The open handle, opening it now if the response has none yet. */
+  handle(): Promise<FileHandle> {
+    if (this.closed) return Promise.reject(new FileChangedError());
+    if (this.fh) return Promise.resolve(this.fh);
+    this.opening ??= openSame(this.source.abs, this.source.stat).then(async (fh) => {
+      if (this.closed) {
+        await fh.close();
+        throw new FileChangedError();
       }
-    }
-    if (framing) yield framing.after;
-  } finally {
+      this.fh = fh;
+      return fh;
+    });
+    return this.opening;
+  }
+
+  /** Close the handle if one is open; later calls do nothing. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const fh = this.fh ?? (await this.opening?.catch(() => null)) ?? null;
+    this.fh = null;
     await fh?.close();
+  }
+}
+
+/**
+ * The bytes of one inclusive span of a file, block by block from the shared {@link BlockCache} (a block
+ * missing there is read through the slot's one handle). Only the span is read, and never more than the
+ * size the response promised: a file that shrank throws {@link FileChangedError}. It does not close the
+ * handle: the representation that owns the slot does, once.
+ */
+export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCache): AsyncGenerator<Buffer> {
+  const id = identityKey(slot.source.stat);
+  const size = slot.source.stat.size;
+  const blockSize = blocks.blockSize;
+  const { start, end } = span;
+  for (let index = Math.floor(start / blockSize); index * blockSize <= end; index++) {
+    const block = blocks.peek(id, index) ?? (await blocks.get(await slot.handle(), id, index, size));
+    const offset = index * blockSize;
+    const from = Math.max(start - offset, 0);
+    const to = Math.min(end - offset + 1, block.length);
+    yield from === 0 && to === block.length ? block : block.subarray(from, to);
   }
 }
 

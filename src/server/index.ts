@@ -245,13 +245,12 @@ export function createAquaServer(
     const h1 = res as ServerResponse; // the listener's types; for HTTP/2 the compat object stands in
     if ((closing || conn?.refused) && !isHttp2(req)) h1.setHeader('Connection', 'close');
     if (conn?.refused) {
-      // sendError replaces every header set so far, so `Connection: close` goes in with the page.
-      sendError(h1, 503, isHttp2(req) ? { 'Retry-After': '1' } : { 'Retry-After': '1', Connection: 'close' });
+      void sendError(h1, 503, isHttp2(req) ? { 'Retry-After': '1' } : { 'Retry-After': '1', Connection: 'close' });
       if (conn.session && !conn.session.closed) conn.session.close();
       return;
     }
     if (auth && !isPreflight(req, cors) && !auth.allows(req.headers.authorization)) {
-      return sendError(h1, 401, { 'WWW-Authenticate': auth.challenge });
+      return void sendError(h1, 401, { 'WWW-Authenticate': auth.challenge });
     }
     listener(req as IncomingMessage, h1);
   };

@@ -235,8 +235,8 @@ describe('log lines of a reset storm (the CLI at --log-level info)', () => {
         random() < 0.5,
       ),
     );
-    // Let the server see the last resets before it stops (lines logged in the last millisecond
-    // before a stop can be lost: see the note on log flushing in docs/notes-stress.md).
+    // Let the server see the last resets before it stops, so each download the client reset is logged
+    // as one `aborted` line (README, "Logging") before the stop's own lines.
     await new Promise((r) => setTimeout(r, 1_000));
     server.proc.kill('SIGTERM');
     expect(await server.exited).toBe(0);

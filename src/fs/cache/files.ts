@@ -1,5 +1,8 @@
 import { stat, type Stats } from 'node:fs';
-import type { FileIdentity } from './blocks.js';
+import type { FileHandle } from 'node:fs/promises';
+import { fsPath } from '../names.js';
+import { openKnown } from '../open.js';
+import { identityKey, sameIdentity, type BlockCache, type FileIdentity } from './blocks.js';
 
 /** A URL path already resolved to a regular file inside the root (symlinks and containment checked). */
 export interface KnownFile {
@@ -37,6 +40,33 @@ export class KnownFiles {
   }
 }
 
+/** A known file confirmed unchanged, ready to send: its handle, or `null` when its one block is in memory. */
+export interface KnownSource {
+  readonly fh: FileHandle | null;
+  readonly abs: string;
+  readonly stat: Stats;
+}
+
+/**
+ * The known file again, if `current` (a fresh stat of its URL's path) shows it unchanged; `null` when it
+ * changed, vanished or was swapped (resolve it from scratch). A download holds its descriptor from the
+ * start, so a file replaced or deleted while it streams still sends the bytes it had when it started
+ * (POSIX semantics) — except a file of one block already in the memory cache, whose bytes are sent from
+ * there (the same bytes) without opening it: the hot path of small files stays one `stat`.
+ */
+export async function reopenKnown(
+  known: KnownFile,
+  current: Stats | null,
+  blocks: BlockCache,
+): Promise<KnownSource | null> {
+  if (!current || !sameIdentity(current, known.identity)) return null;
+  if (current.size === 0 || (current.size <= blocks.blockSize && blocks.peek(identityKey(current), 0))) {
+    return { fh: null, abs: known.abs, stat: current };
+  }
+  const fh = await openKnown(known.abs, current).catch(() => null);
+  return fh && { fh, abs: known.abs, stat: current };
+}
+
 /**
  * `fs.stat` for revalidating known files, shared by the requests that arrive in the same turn of the
  * event loop: the first request for a path schedules one stat for the end of the turn
@@ -54,7 +84,7 @@ export class StatBatcher {
       pending = new Promise((resolve) => {
         setImmediate(() => {
           this.waiting.delete(path);
-          stat(path, (err, st) => resolve(err ? null : st));
+          stat(fsPath(path), (err, st) => resolve(err ? null : st));
         });
       });
       this.waiting.set(path, pending);

@@ -2,6 +2,7 @@ import type { Entry, Listing } from '../../fs/entries.js';
 import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from '../../fs/sort.js';
 import { renderCrumbs } from '../ui/crumbs.js';
 import { encodeSegment, escapeHtml } from '../ui/escape.js';
+import { displayName, hasRawBytes } from '../../fs/names.js';
 import { humanSize, plural, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { kindOf, linksToViewer, type Kind } from '../ui/kind.js';
@@ -81,9 +82,14 @@ export function entryRow(entry: Entry, now: number, prefix = ''): string {
   const size = isDir ? '—' : humanSize(entry.size);
   return (
     `<tr class="${code}" data-s="${isDir ? 0 : entry.size}" data-m="${mtime}">` +
-    `<td><a href="${href}">${escapeHtml(entry.name)}</a><td>${size}<td>${date}<td>\n`
+    `<td><a href="${href}">${escapeHtml(displayName(entry.name))}</a>${hasRawBytes(entry.name) ? RAW_NAME_MARK : ''}` +
+    `<td>${size}<td>${date}<td>\n`
   );
 }
+
+/** After a name that is not all UTF-8 (those bytes shown as Latin-1; the link has the exact bytes). */
+const RAW_NAME_MARK =
+  '<small class="raw-name" title="This name is not valid UTF-8: its other bytes are shown as Latin-1">not UTF-8</small>';
 
 /** Running totals of the rows sent so far: the footer is written after the last row. */
 export class Totals {

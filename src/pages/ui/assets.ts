@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The pages' own CSS, JS and icons. They are real files in the package's `assets/` folder (shipped as they
@@ -20,7 +19,7 @@ const TYPES: Readonly<Record<string, string>> = {
   '.png': 'image/png',
 };
 
-interface Asset {
+export interface Asset {
   readonly hashedName: string;
   readonly contentType: string;
   readonly body: Buffer;
@@ -64,25 +63,7 @@ export function assetUrl(name: string): string {
   return `${ASSET_PREFIX}${asset.hashedName}`;
 }
 
-/**
- * Answers a GET or HEAD for `/.aqua/<rest>` when `rest` names a current asset (hashed name), and returns
- * `true`; returns `false` and writes nothing otherwise, so the caller answers 404 (or 405).
- */
-export function serveAsset(req: IncomingMessage, res: ServerResponse, rest: string): boolean {
-  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-  const asset = assets().byHashedName.get(rest);
-  if (!asset) return false;
-  res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-  res.setHeader('ETag', asset.etag);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  if (req.headers['if-none-match'] === asset.etag) {
-    res.writeHead(304).end();
-    return true;
-  }
-  res.setHeader('Content-Type', asset.contentType);
-  res.setHeader('Content-Length', asset.body.length);
-  res.writeHead(200);
-  if (req.method === 'HEAD') res.end();
-  else res.end(asset.body);
-  return true;
+/** The current asset whose hashed name is `hashedName` (`style.3f2a…c1.css`), or `undefined`. */
+export function findAsset(hashedName: string): Asset | undefined {
+  return assets().byHashedName.get(hashedName);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePreconditions, type PreconditionResult, type RequestHeaders } from '../src/http/conditional.js';
-import { formatHttpDate } from '../src/http/httpdate.js';
+import { evaluatePreconditions, type PreconditionResult, type RequestHeaders } from '../../src/http/conditional.js';
+import { formatHttpDate } from '../../src/http/httpdate.js';
 
 // The representation: modified 0.5 s into a second, tagged "abc".
 const MTIME = Date.UTC(2026, 0, 15, 12, 0, 0) + 500;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asciiFallback, attachmentDisposition, encodeExtValue } from '../src/http/disposition.js';
+import { asciiFallback, attachmentDisposition, encodeExtValue } from '../../src/http/disposition.js';
 
 describe('attachmentDisposition', () => {
   it.each<[string, string, string]>([

@@ -7,7 +7,7 @@ import {
   weakMatch,
   type ETagCondition,
   type EntityTag,
-} from '../src/http/etag.js';
+} from '../../src/http/etag.js';
 
 const strong = (opaque: string): EntityTag => ({ weak: false, opaque });
 const weak = (opaque: string): EntityTag => ({ weak: true, opaque });

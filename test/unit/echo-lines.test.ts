@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineTooLongError, splitLines } from '../src/echo/lines.js';
+import { LineTooLongError, splitLines } from '../../src/echo/lines.js';
 
 async function* fromChunks(chunks: readonly (string | Uint8Array)[]): AsyncGenerator<Buffer> {
   for (const chunk of chunks) yield Buffer.from(chunk);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { listingHtml, renderListingHtml } from '../src/pages/listing/html.js';
-import type { Entry } from '../src/fs/entries.js';
-import { compareNames, sortEntries, sortStateFrom } from '../src/fs/sort.js';
-import { encodeSegment, escapeHtml, hrefOf } from '../src/pages/ui/escape.js';
-import { exactTime, humanSize, relativeTime } from '../src/pages/ui/format.js';
-import { baseNameOf, extensionOf, kindOf, playabilityOf } from '../src/pages/ui/kind.js';
-import { findSubtitles, neighbours } from '../src/pages/view/siblings.js';
-import { renderPlayerHtml } from '../src/pages/view/player.js';
-import { escapeText, renderTextHtml, looksBinary } from '../src/pages/view/text.js';
-import { renderImageHtml } from '../src/pages/view/image.js';
+import { listingHtml, renderListingHtml } from '../../src/pages/listing/html.js';
+import type { Entry } from '../../src/fs/entries.js';
+import { compareNames, sortEntries, sortStateFrom } from '../../src/fs/sort.js';
+import { encodeSegment, escapeHtml, hrefOf } from '../../src/pages/ui/escape.js';
+import { exactTime, humanSize, relativeTime } from '../../src/pages/ui/format.js';
+import { baseNameOf, extensionOf, kindOf, playabilityOf } from '../../src/pages/ui/kind.js';
+import { findSubtitles, neighbours } from '../../src/pages/view/siblings.js';
+import { renderPlayerHtml } from '../../src/pages/view/player.js';
+import { escapeText, renderTextHtml, looksBinary } from '../../src/pages/view/text.js';
+import { renderImageHtml } from '../../src/pages/view/image.js';
 
 const HOSTILE = [
   'a b.txt',

@@ -1,8 +1,8 @@
 import { open, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BlockCache, FileChangedError, identityKey } from '../src/fs/cache/blocks.js';
-import { tempDir } from './helpers.js';
+import { BlockCache, FileChangedError, identityKey } from '../../src/fs/cache/blocks.js';
+import { tempDir } from '../helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

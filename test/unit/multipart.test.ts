@@ -2,11 +2,12 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileBody } from '../src/respond/body.js';
-import { BlockCache } from '../src/fs/cache/blocks.js';
-import { planMultipart, randomBoundary, type MultipartPlan } from '../src/http/multipart.js';
-import type { ByteRange } from '../src/http/range.js';
-import { boundaryOf, parseByteranges } from './support/byteranges.js';
+import { fileRepresentation } from '../../src/respond/representation.js';
+import { multipartBody as sendsMultipart } from '../../src/respond/send.js';
+import { BlockCache } from '../../src/fs/cache/blocks.js';
+import { planMultipart, randomBoundary, type MultipartPlan } from '../../src/http/multipart.js';
+import type { ByteRange } from '../../src/http/range.js';
+import { boundaryOf, parseByteranges } from '../support/byteranges.js';
 
 const FILE = Buffer.from(Array.from({ length: 1000 }, (_, i) => (i * 7) % 251));
 let dir = '';
@@ -21,16 +22,18 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The body as src/file.ts builds it: one handle, the plan as framing, 1 KiB chunks. */
+/** The body as src/respond/send.ts builds it: one file representation, the plan's framing, 1 KiB chunks. */
 async function multipartBody(plan: MultipartPlan): Promise<AsyncGenerator<Buffer>> {
   const fh = await open(filePath, 'r');
-  const framing = { before: (i: number) => plan.parts[i]?.head ?? Buffer.alloc(0), after: plan.trailer };
-  return fileBody(
-    { fh, abs: filePath, stat: await fh.stat() },
-    plan.parts.map((part) => part.range),
-    new BlockCache({ blockSize: 1024, maxBytes: 0 }),
-    framing,
-  );
+  const file = { fh, abs: filePath, stat: await fh.stat(), type: 'application/octet-stream' };
+  const rep = fileRepresentation(file, new BlockCache({ blockSize: 1024, maxBytes: 0 }));
+  return (async function* () {
+    try {
+      yield* sendsMultipart(rep, plan);
+    } finally {
+      await rep.close();
+    }
+  })();
 }
 
 async function collect(iterable: AsyncIterable<Buffer>): Promise<Buffer> {

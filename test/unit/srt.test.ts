@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { decodeSubtitleBytes, SrtToVtt, srtToVtt } from '../src/pages/srt.js';
+import { decodeSubtitleBytes, SrtToVtt, srtToVtt } from '../../src/pages/srt.js';
 
 describe('srtToVtt', () => {
   it('converts a plain SubRip file', () => {

@@ -1,7 +1,7 @@
 import { CommanderError } from 'commander';
 import { tmpdir } from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
-import { parseArgs } from '../src/cli/serve.js';
+import { parseArgs } from '../../src/cli/serve.js';
 
 describe('--cache <seconds>', () => {
   it.each<[string, string[], number | null]>([

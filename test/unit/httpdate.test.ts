@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatHttpDate, parseHttpDate, toHttpSeconds } from '../src/http/httpdate.js';
+import { formatHttpDate, parseHttpDate, toHttpSeconds } from '../../src/http/httpdate.js';
 
 const RFC_EXAMPLE = Date.UTC(1994, 10, 6, 8, 49, 37) / 1000;
 const NOW = Date.UTC(2026, 0, 1);

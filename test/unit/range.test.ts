@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRange, resolveRanges, type RangeDecision, type RangeSpec } from '../src/http/range.js';
+import { parseRange, resolveRanges, type RangeDecision, type RangeSpec } from '../../src/http/range.js';
 
 const b = (first: number, last: number): RangeSpec => ({ kind: 'bounded', first, last });
 const o = (first: number): RangeSpec => ({ kind: 'open', first });
