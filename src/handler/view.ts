@@ -33,7 +33,7 @@ export function viewerKind(name: string): ViewerKind | null {
   return kind === 'video' || kind === 'audio' || kind === 'image' || kind === 'text' ? kind : null;
 }
 
-/** A page whole (sent with its length and a content ETag) or as a stream of parts (chunked, as it is made). */
+/** Bytes read at a time while a page or a conversion is streamed: escaping them takes a millisecond or two. */
 const READ_CHUNK = 16 * 1024;
 
 /** The bytes of `fh` from 0 up to `limit`, chunk by chunk (the caller closes the handle). */
@@ -60,7 +60,7 @@ function folderOf(ctx: RequestContext): { segments: readonly string[]; path: str
   return { segments, path: segments.length > 0 ? `/${segments.join('/')}/` : '/' };
 }
 
-/** A page whole (sent with its length and a content ETag) or as a stream of parts (sent chunked as it is made). */
+/** A page whole (with its length and a content ETag) or as a stream of parts (chunked, as it is made). */
 function sendPage(ctx: RequestContext, page: string | (() => AsyncIterable<string>)): Promise<void> {
   return typeof page === 'string' ? sendHtmlPage(ctx, page) : sendStreamed(ctx, HTML, page, { page: true });
 }
