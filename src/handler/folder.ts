@@ -13,7 +13,7 @@ import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import type { RequestContext } from './context.js';
 import { sendFile } from './file.js';
-import { HTML } from './page.js';
+import { HTML, sendGenerated, sendHtmlPage } from './page.js';
 import { redirect } from './redirect.js';
 
 /** Answer for the folder at real path `abs`; its names and their order come from `folders`. */
@@ -37,15 +37,32 @@ export async function serveFolder(ctx: RequestContext, abs: string, folders: Fol
   async function* batches(): AsyncGenerator<readonly Entry[]> {
     yield* orderedEntries(abs, await names, view, policy);
   }
-  if (format === 'json') {
-    return sendStreamed(ctx, 'application/json; charset=utf-8', () => listingJson(place, batches()), {
-      headers: { Vary: 'Accept' },
-    });
+  const json = format === 'json';
+  const parts = (): AsyncIterable<string> =>
+    json ? listingJson(place, batches()) : listingHtml(place, { ...view, now: Date.now() }, batches());
+  // A folder whose names are at hand quickly and that is small is answered whole: with a content ETag
+  // (a 304 while nothing changed) and Range. A big or slow one streams, its page starting at once.
+  const early = await Promise.race([names, delay(WHOLE_WAIT_MS)]);
+  if (early && early.length <= WHOLE_ENTRIES) {
+    const body = await collect(parts());
+    if (json) return sendGenerated(ctx, body, 'application/json; charset=utf-8', { vary: 'Accept' });
+    return sendHtmlPage(ctx, body, 'Accept');
   }
-  return sendStreamed(ctx, HTML, () => listingHtml(place, { ...view, now: Date.now() }, batches()), {
-    page: true,
-    headers: { Vary: 'Accept' },
-  });
+  const type = json ? 'application/json; charset=utf-8' : HTML;
+  return sendStreamed(ctx, type, parts, { page: !json, headers: { Vary: 'Accept' } });
+}
+
+/** Folders up to this many entries are sent whole (at most a few hundred KiB of page). */
+const WHOLE_ENTRIES = 2_000;
+/** How long a listing waits for the folder's names before it starts streaming instead. */
+const WHOLE_WAIT_MS = 250;
+
+const delay = (ms: number): Promise<null> => new Promise((resolve) => setTimeout(() => resolve(null), ms).unref());
+
+async function collect(parts: AsyncIterable<string>): Promise<string> {
+  let out = '';
+  for await (const part of parts) out += part;
+  return out;
 }
 
 /**

@@ -133,10 +133,18 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
       await sendPage(ctx, renderImageHtml({ ...common, index: place.index, count: place.count }));
       return true;
     case 'text':
-      await sendPage(ctx, () => textPage(file, common));
+      // A small file's view is sent whole (content ETag, Range); a big one streams as it is escaped.
+      if (file.stat.size <= WHOLE_TEXT_BYTES) {
+        let html = '';
+        for await (const part of textPage(file, common)) html += part;
+        await sendPage(ctx, html);
+      } else await sendPage(ctx, () => textPage(file, common));
       return true;
   }
 }
+
+/** Text files up to this size get their view sent whole. */
+const WHOLE_TEXT_BYTES = 64 * 1024;
 
 /** The text view, its text read, decoded and escaped chunk by chunk (at most {@link TEXT_VIEW_LIMIT}). */
 async function* textPage(file: OpenFile, common: FileView): AsyncGenerator<string> {
