@@ -168,7 +168,7 @@ describe('archive options and bad requests', () => {
 
   it('the folder page has a "Download folder" button; archives: false removes it and answers 404', async () => {
     const page = await request(server.port, '/tree/');
-    expect(page.body.toString()).toContain('<a class="dl-folder" href="?download=zip" download');
+    expect(page.body.toString()).toContain('<button class="dl-folder" name="download" value="zip"');
     const off = await start({ root, archives: false });
     try {
       expect((await request(off.port, '/tree/')).body.toString()).not.toContain('dl-folder');

@@ -302,12 +302,14 @@ describe('folders', () => {
         .replace(/&quot;/g, '"'),
     );
     for (const name of HOSTILE) {
-      // The name links to its viewer (`?view`) or the file itself; the download link adds `?download`.
-      const href = hrefs
-        .map((h) => h.replace(/\?(view|download)$/, ''))
-        .find((h) => !h.includes('?') && decodeURIComponent(h) === `/hostile/${name}`);
+      // One plain link per file, relative to the folder, with no query: what a crawler follows.
+      const href = hrefs.find((h) => !h.includes('?') && decodeURIComponent(h) === name);
       expect(href, name).toBeDefined();
-      const r = await request(srv.port, href as string);
+      expect(
+        hrefs.filter((h) => h === href),
+        name,
+      ).toHaveLength(1);
+      const r = await request(srv.port, `/hostile/${href as string}`);
       expect(r.status, name).toBe(200);
       expect(r.body.toString()).toBe(`content of ${name}`);
     }
@@ -326,14 +328,12 @@ describe('folders', () => {
     }
   });
 
-  it('lists a 10,000-entry folder in well under a second', async () => {
-    await request(srv.port, '/many/?format=json'); // warm the dentry cache
-    const t0 = performance.now();
+  it('lists a 10,000-entry folder, every entry once (its speed is measured by npm run bench)', async () => {
     const r = await request(srv.port, '/many/');
-    const ms = performance.now() - t0;
     expect(r.status).toBe(200);
-    expect(r.body.toString().match(/f\d+\.txt/g)?.length).toBeGreaterThanOrEqual(10_000);
-    expect(ms).toBeLessThan(1000);
+    const names = [...r.body.toString().matchAll(/<a href="(f\d+\.txt)">\1<\/a>/g)].map((m) => m[1]);
+    expect(new Set(names).size).toBe(names.length);
+    expect(names.length).toBeGreaterThanOrEqual(10_000);
   });
 });
 

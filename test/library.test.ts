@@ -73,12 +73,12 @@ function request(
   });
 }
 
-/** Every href in a listing page, HTML entities for `&` undone. */
-function hrefs(html: string): string[] {
-  // A file's name links to its viewer (`?view`) or the file; its download link adds `?download`.
-  return [...html.matchAll(/href="([^"]*)"/g)].map((m) =>
-    m[1].replaceAll('&amp;', '&').replace(/\?(view|download)$/, ''),
-  );
+/** Every href in a listing page as the path a browser resolves it to from `page`, HTML entities for `&` undone. */
+function hrefs(html: string, page: string): string[] {
+  return [...html.matchAll(/href="([^"]*)"/g)].map((m) => {
+    const href = m[1].replaceAll('&amp;', '&');
+    return href.startsWith('#') ? href : new URL(href, `http://host${page}`).pathname;
+  });
 }
 
 describe('Express: app.use("/media", serveDirectory(dir))', () => {
@@ -139,7 +139,7 @@ describe('Express: app.use("/media", serveDirectory(dir))', () => {
     const res = await request(port, '/media/');
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
-    const links = hrefs(res.body);
+    const links = hrefs(res.body, '/media/');
     expect(links).toContain('/media/a.txt');
     expect(links).toContain('/media/sub%20dir/');
     expect(links.filter((l) => l.startsWith('/') && !l.startsWith('/media/'))).toEqual([]);
@@ -148,7 +148,7 @@ describe('Express: app.use("/media", serveDirectory(dir))', () => {
   it('lists a subfolder with prefixed links and breadcrumbs', async () => {
     const res = await request(port, '/media/sub%20dir/');
     expect(res.status).toBe(200);
-    const links = hrefs(res.body);
+    const links = hrefs(res.body, '/media/sub%20dir/');
     expect(links).toContain('/media/sub%20dir/inner.txt');
     expect(links).toContain('/media/sub%20dir/deeper/');
     expect(links).toContain('/media/'); // breadcrumb to the mount root, not to the app's "/"
@@ -167,7 +167,7 @@ describe('Express: app.use("/media", serveDirectory(dir))', () => {
   it('carries the whole prefix of nested routers (req.baseUrl)', async () => {
     const listing = await request(port, '/api/v1/files/sub%20dir/');
     expect(listing.status).toBe(200);
-    expect(hrefs(listing.body)).toContain('/api/v1/files/sub%20dir/inner.txt');
+    expect(hrefs(listing.body, '/api/v1/files/sub%20dir/')).toContain('/api/v1/files/sub%20dir/inner.txt');
     const redirect = await request(port, '/api/v1/files/sub%20dir');
     expect([redirect.status, redirect.headers.location]).toEqual([301, '/api/v1/files/sub%20dir/']);
     const file = await request(port, '/api/v1/files/a.txt');
@@ -213,7 +213,7 @@ describe('plain node:http: http.createServer(serveDirectory(dir))', () => {
     expect([file.status, file.body]).toEqual([200, ALPHABET]);
     const listing = await request(port, '/');
     expect(listing.status).toBe(200);
-    expect(hrefs(listing.body)).toContain('/sub%20dir/');
+    expect(hrefs(listing.body, '/')).toContain('/sub%20dir/');
     const redirect = await request(port, '/sub%20dir');
     expect([redirect.status, redirect.headers.location]).toEqual([301, '/sub%20dir/']);
   });
@@ -336,7 +336,7 @@ describe('connect-style mounting (req.originalUrl, no req.baseUrl)', () => {
     for (const target of ['/media/', '/media/?view=1']) {
       const res = await request(port, target);
       expect(res.status, target).toBe(200);
-      const links = hrefs(res.body);
+      const links = hrefs(res.body, target);
       expect(links, target).toContain('/media/sub%20dir/');
       expect(
         links.filter((l) => l.startsWith('/') && !l.startsWith('/media/')),
@@ -355,7 +355,7 @@ describe('connect-style mounting (req.originalUrl, no req.baseUrl)', () => {
     expect([res.status, res.headers.location]).toEqual([301, '/outer/media/sub%20dir/']);
     expect(seen.at(-1)).toEqual({ url: '/sub%20dir', originalUrl: '/outer/media/sub%20dir' });
     const listing = await request(port, '/outer/media/sub%20dir/');
-    expect(hrefs(listing.body)).toContain('/outer/media/sub%20dir/inner.txt');
+    expect(hrefs(listing.body, '/outer/media/sub%20dir/')).toContain('/outer/media/sub%20dir/inner.txt');
   });
 
   it('passes a missing file on to the rest of the stack with req.url restored', async () => {

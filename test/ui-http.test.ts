@@ -79,9 +79,9 @@ describe('pages', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
     const html = r.body.toString();
-    const names = [...html.matchAll(/<span class="name">([^<]*)<\/span>/g)].map((m) => m[1]);
+    const names = [...html.matchAll(/<td><a href="[^"]*">([^<]*)<\/a>/g)].map((m) => m[1]);
     expect(names).toEqual(['films', 'big.txt', 'linked.mp4', 'small.txt', 'bin.txt', 'pack.zip', 'pic.png']);
-    expect(html).not.toContain('<span class="name">.aqua');
+    expect(html).not.toContain('>.aqua<');
     expect(html).toContain('aria-sort="descending"');
   });
 
@@ -176,7 +176,8 @@ describe('under a mount prefix (Express)', () => {
       const assets = assetPaths(html.replaceAll('"/media/.aqua/', '"/.aqua/')).map((p) => `/media${p}`);
       expect(html).toContain('href="/media/.aqua/style.');
       for (const p of assets) expect((await request(port, p)).status, p).toBe(200);
-      expect(html).toContain('href="/media/films/a%20film.mp4?view"');
+      // Rows link the file itself, relative to the folder (the script opens the viewer on click).
+      expect(html).toContain('<a href="a%20film.mp4">a film.mp4</a>');
       const player = (await request(port, '/media/films/a%20film.mp4?view')).body.toString();
       expect(player).toContain('src="/media/films/a%20film.mp4"');
       expect(player).toContain('src="/media/films/a%20film.srt?format=vtt"');

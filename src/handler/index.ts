@@ -11,6 +11,7 @@ import { sendError } from '../respond/errors.js';
 import { ASSET_PREFIX, sendAsset } from './assets.js';
 import { homeOf, type RequestContext } from './context.js';
 import { sendFile } from './file.js';
+import { FolderNames } from '../fs/folder.js';
 import { serveFolder } from './folder.js';
 import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ALLOW, answerOptions, applyPolicy } from './policy.js';
@@ -82,6 +83,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     files: new KnownFiles(),
     stats: new StatBatcher(),
     crcs: new CrcCache(),
+    folders: new FolderNames(),
   };
   const handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
@@ -134,6 +136,8 @@ interface HandlerState {
   readonly stats: StatBatcher;
   /** CRC-32s of files already sent in a ZIP, for resumed archive downloads. */
   readonly crcs: CrcCache;
+  /** Folder names in listing order, kept per folder identity (see fs/folder.ts). */
+  readonly folders: FolderNames;
 }
 
 function fail(
@@ -222,7 +226,7 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
     if (stat.isFile()) {
       if (url.trailingSlash) return await redirect(ctx, encodePath(url.segments));
       const file = { fh, stat, name };
-      if (route.view && (await serveViewer(ctx, file))) return;
+      if (route.view && (await serveViewer(ctx, file, state.folders))) return;
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
       state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
       handedOver = true;
@@ -231,5 +235,5 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
   } finally {
     if (!handedOver) await fh.close();
   }
-  return serveFolder(ctx, abs, state.crcs);
+  return serveFolder(ctx, abs, state);
 }

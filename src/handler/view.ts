@@ -1,18 +1,22 @@
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { RequestContext } from './context.js';
-import { sendGenerated, sendHtmlPage } from './page.js';
-import { readEntries, type Entry } from '../fs/entries.js';
-import { compareNames } from '../fs/sort.js';
+import { homeOf, type RequestContext } from './context.js';
+import { sendHtmlPage } from './page.js';
+import { bufferRepresentation, contentETag } from '../respond/representation.js';
+import { send } from '../respond/send.js';
+import { describe, type ReadEntriesOptions } from '../fs/entries.js';
+import type { FolderNames } from '../fs/folder.js';
 import { contentType } from '../http/mime.js';
 import { resolveFsPath } from '../fs/resolve.js';
 import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
 import type { FileView } from '../pages/view/chrome.js';
 import { renderImageHtml } from '../pages/view/image.js';
 import { renderPlayerHtml } from '../pages/view/player.js';
-import { findSubtitles, neighbours } from '../pages/view/siblings.js';
-import { decodeSubtitleBytes, srtToVtt } from '../pages/srt.js';
-import { decodeText, looksBinary, renderTextHtml, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
+import { findSubtitles, placeAmong } from '../pages/view/siblings.js';
+import { decodeWindows1252Stream, SrtToVtt } from '../pages/srt.js';
+import { escapeText, looksBinary, textViewShell, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
+import { sendStreamed, textChunks } from './stream.js';
+import { HTML } from './page.js';
 
 /** A regular file opened for this request: its one handle (closed by the caller), its stat, its name. */
 export interface OpenFile {
@@ -29,73 +33,25 @@ export function viewerKind(name: string): ViewerKind | null {
   return kind === 'video' || kind === 'audio' || kind === 'image' || kind === 'text' ? kind : null;
 }
 
-/** Everything a viewer page is made from. */
-export interface ViewTarget extends Omit<FileView, 'prev' | 'next'> {
-  /** The folder's visible entries (dotfile and symlink policy applied), any order. */
-  readonly siblings: readonly Entry[];
-  /** Reads up to `limit` bytes from the start of the file (only the text view calls it). */
-  readonly readHead: (limit: number) => Promise<Uint8Array>;
-}
+/** Bytes read at a time while a page or a conversion is streamed: escaping them takes a millisecond or two. */
+const READ_CHUNK = 16 * 1024;
 
-/**
- * The HTML of the viewer page for `target`, or `null` when its kind has no viewer. Previous/next step
- * through the files that open in the same viewer (videos and audio together), in natural name order.
- */
-export async function renderViewerPage(target: ViewTarget): Promise<string | null> {
-  const kind = viewerKind(target.name);
-  if (kind === null) return null;
-  const media = kind === 'video' || kind === 'audio';
-  const sameViewer = (name: string): boolean => {
-    const other = viewerKind(name);
-    return media ? other === 'video' || other === 'audio' : other === kind;
-  };
-  const files = target.siblings
-    .filter((e) => e.type === 'file')
-    .map((e) => e.name)
-    .sort(compareNames);
-  const { prev, next, index, count } = neighbours(files.filter(sameViewer), target.name);
-  const common = {
-    base: target.base,
-    folder: target.folder,
-    name: target.name,
-    size: target.size,
-    mtimeMs: target.mtimeMs,
-    contentType: target.contentType,
-    prev,
-    next,
-  };
-  switch (kind) {
-    case 'video':
-    case 'audio':
-      return renderPlayerHtml({
-        ...common,
-        kind,
-        playability: playabilityOf(target.name),
-        subtitles: kind === 'video' ? findSubtitles(target.name, files) : [],
-      });
-    case 'image':
-      return renderImageHtml({ ...common, index, count });
-    case 'text': {
-      const head = await target.readHead(TEXT_VIEW_LIMIT);
-      return renderTextHtml({
-        ...common,
-        text: looksBinary(head) ? null : decodeText(head),
-        truncated: target.size > head.length,
-      });
-    }
+/** The bytes of `fh` from 0 up to `limit`, chunk by chunk (the caller closes the handle). */
+async function* readChunks(fh: FileHandle, limit: number, chunk = READ_CHUNK): AsyncGenerator<Uint8Array> {
+  for (let position = 0; position < limit;) {
+    const buffer = Buffer.allocUnsafe(Math.min(chunk, limit - position));
+    const { bytesRead } = await fh.read(buffer, 0, buffer.length, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
   }
 }
 
 /** Reads at most `limit` bytes from the start of an open file. */
 async function readHead(fh: FileHandle, limit: number): Promise<Uint8Array> {
-  const buffer = Buffer.alloc(limit);
-  let filled = 0;
-  while (filled < limit) {
-    const { bytesRead } = await fh.read(buffer, filled, limit - filled, filled);
-    if (bytesRead === 0) break;
-    filled += bytesRead;
-  }
-  return buffer.subarray(0, filled);
+  const parts: Uint8Array[] = [];
+  for await (const part of readChunks(fh, limit)) parts.push(part);
+  return Buffer.concat(parts);
 }
 
 /** The folder of the requested file, as its URL names it (not the symlink target's folder). */
@@ -104,44 +60,193 @@ function folderOf(ctx: RequestContext): { segments: readonly string[]; path: str
   return { segments, path: segments.length > 0 ? `/${segments.join('/')}/` : '/' };
 }
 
+/** A page whole (with its length and a content ETag) or as a stream of parts (chunked, as it is made). */
+function sendPage(ctx: RequestContext, page: string | (() => AsyncIterable<string>)): Promise<void> {
+  return typeof page === 'string' ? sendHtmlPage(ctx, page) : sendStreamed(ctx, HTML, page, { page: true });
+}
+
+/**
+ * The first visible name of `candidates` (nearest first): a name is shown only if the listing would
+ * show it (a symlink out of the root is not), and only these few are stat'ed.
+ */
+async function firstShown(
+  dir: string,
+  candidates: readonly string[],
+  options: ReadEntriesOptions,
+): Promise<string | null> {
+  for (const name of candidates) {
+    const entry = await describe(dir, { name, kind: 'symlink' }, options);
+    if (entry?.type === 'file') return name;
+  }
+  return null;
+}
+
 /**
  * `<file>?view`: the player, image viewer or text view. Returns `false` (and writes nothing) when the
- * file's kind has no viewer, so the caller serves the file itself. Does not close `file.fh`.
+ * file's kind has no viewer, so the caller serves the file itself. Does not close `file.fh`. Previous
+ * and next step through the files that open in the same viewer (videos and audio together), in the
+ * listing's name order, found from the folder's names alone: only the neighbours shown are stat'ed.
  */
-export async function serveViewer(ctx: RequestContext, file: OpenFile): Promise<boolean> {
-  if (viewerKind(file.name) === null) return false;
+export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: FolderNames): Promise<boolean> {
+  const kind = viewerKind(file.name);
+  if (kind === null) return false;
   const folder = folderOf(ctx);
   const dir = await resolveFsPath(ctx.root, { segments: folder.segments, trailingSlash: true }, ctx.options);
-  const siblings = await readEntries(dir, {
+  const options: ReadEntriesOptions = {
     root: ctx.root,
     dotfiles: ctx.options.dotfiles,
     followSymlinks: ctx.options.followSymlinks,
-  });
-  const html = await renderViewerPage({
+  };
+  const media = kind === 'video' || kind === 'audio';
+  const sameViewer = (name: string): boolean => {
+    const other = viewerKind(name);
+    return media ? other === 'video' || other === 'audio' : other === kind;
+  };
+  const files = (await folders.get(dir, options)).filter((n) => n.kind !== 'directory').map((n) => n.name);
+  const place = await placeAmong(files, file.name, sameViewer);
+  const common = {
     base: ctx.base,
     folder: folder.path,
     name: file.name,
     size: file.stat.size,
     mtimeMs: file.stat.mtimeMs,
     contentType: contentType(file.name),
-    siblings,
-    readHead: (limit) => readHead(file.fh, limit),
-  });
-  if (html === null) return false;
-  await sendHtmlPage(ctx, html);
-  return true;
+    prev: await firstShown(dir, place.before, options),
+    next: await firstShown(dir, place.after, options),
+  };
+  switch (kind) {
+    case 'video':
+    case 'audio': {
+      const subtitles: string[] = [];
+      for (const name of place.subtitleCandidates)
+        if ((await firstShown(dir, [name], options)) !== null) subtitles.push(name);
+      const html = renderPlayerHtml({
+        ...common,
+        kind,
+        playability: playabilityOf(file.name),
+        subtitles: kind === 'video' ? findSubtitles(file.name, subtitles) : [],
+      });
+      await sendPage(ctx, html);
+      return true;
+    }
+    case 'image':
+      await sendPage(ctx, renderImageHtml({ ...common, index: place.index, count: place.count }));
+      return true;
+    case 'text':
+      // A small file's view is sent whole (content ETag, Range); a big one streams as it is escaped.
+      if (file.stat.size <= WHOLE_TEXT_BYTES) {
+        let html = '';
+        for await (const part of textPage(file, common)) html += part;
+        await sendPage(ctx, html);
+      } else await sendPage(ctx, () => textPage(file, common));
+      return true;
+  }
+}
+
+/** Text files up to this size get their view sent whole. */
+const WHOLE_TEXT_BYTES = 64 * 1024;
+
+/** The text view, its text read, decoded and escaped chunk by chunk (at most {@link TEXT_VIEW_LIMIT}). */
+async function* textPage(file: OpenFile, common: FileView): AsyncGenerator<string> {
+  const head = await readHead(file.fh, Math.min(8192, TEXT_VIEW_LIMIT));
+  const binary = looksBinary(head);
+  const shell = textViewShell({ ...common, binary, truncated: file.stat.size > TEXT_VIEW_LIMIT });
+  yield shell.start;
+  if (binary) return;
+  const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
+  for await (const chunk of readChunks(file.fh, TEXT_VIEW_LIMIT))
+    yield escapeText(decoder.decode(chunk, { stream: true }));
+  yield escapeText(decoder.decode()) + shell.end;
 }
 
 /** Subtitle files bigger than this are served as they are, not converted (real ones are well under 1 MiB). */
 export const SRT_CONVERT_LIMIT = 8 * 1024 * 1024;
 
+/** Whether the file's bytes are all valid UTF-8, read chunk by chunk (the choice of decoder depends on it). */
+async function isUtf8File(fh: FileHandle, size: number): Promise<boolean> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  try {
+    for await (const chunk of readChunks(fh, size, 256 * 1024)) decoder.decode(chunk, { stream: true });
+    decoder.decode();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * `film.srt?format=vtt`: the SubRip file converted to WebVTT for a `<track>`. Returns `false` (and
- * writes nothing) when the file is too big to convert. Does not close `file.fh`.
+ * `film.srt?format=vtt`: the SubRip file converted to WebVTT for a `<track>`: UTF-8 when the whole file
+ * is valid UTF-8 (checked first, chunk by chunk), otherwise Windows-1252; converted once per file
+ * version (see {@link ConvertedSubtitles}). Returns `false` (and writes nothing) when the file is too
+ * big to convert. Does not close `file.fh`.
  */
 export async function serveSrtAsVtt(ctx: RequestContext, file: OpenFile): Promise<boolean> {
   if (file.stat.size > SRT_CONVERT_LIMIT) return false;
-  const vtt = srtToVtt(decodeSubtitleBytes(await readHead(file.fh, file.stat.size)));
-  await sendGenerated(ctx, vtt, 'text/vtt; charset=utf-8');
+  const { vtt, etag } = await converted.get(file);
+  const rep = bufferRepresentation(vtt, { type: 'text/vtt; charset=utf-8', etag });
+  await send(ctx.res, rep, { cacheControl: 'no-cache', home: homeOf(ctx.base) });
   return true;
 }
+
+/** The WebVTT of an open SubRip file, converted as it is read, in slices that leave the loop free. */
+async function convert(file: OpenFile): Promise<Converted> {
+  const size = file.stat.size;
+  async function* vtt(): AsyncGenerator<string> {
+    const utf8 = await isUtf8File(file.fh, size);
+    const decoder = utf8 ? new TextDecoder('utf-8') : null;
+    const decode = (bytes: Uint8Array): string =>
+      decoder ? decoder.decode(bytes, { stream: true }) : decodeWindows1252Stream(bytes);
+    const converter = new SrtToVtt();
+    for await (const chunk of readChunks(file.fh, size)) yield converter.push(decode(chunk));
+    yield converter.push(decoder ? decoder.decode() : '') + converter.end();
+  }
+  const parts: Buffer[] = [];
+  for await (const part of textChunks(vtt())) parts.push(part);
+  const bytes = Buffer.concat(parts);
+  return { vtt: bytes, etag: contentETag(bytes) }; // hashed once, not per request
+}
+
+interface Converted {
+  readonly vtt: Buffer;
+  readonly etag: string;
+}
+
+/**
+ * Converted subtitles, kept per file identity (device, inode, size, mtime) up to {@link VTT_CACHE_BYTES}:
+ * a subtitle file is converted once however many clients ask for it at once or later, so fifty
+ * requests for an 8 MiB `.srt` cost one conversion and one copy of the result.
+ */
+class ConvertedSubtitles {
+  readonly #entries = new Map<string, { vtt: Promise<Converted>; bytes: number }>();
+  #bytes = 0;
+
+  get(file: OpenFile): Promise<Converted> {
+    const { dev, ino, size, mtimeMs } = file.stat;
+    const key = `${dev}:${ino}:${size}:${mtimeMs}`;
+    const hit = this.#entries.get(key);
+    if (hit) {
+      this.#entries.delete(key);
+      this.#entries.set(key, hit);
+      return hit.vtt;
+    }
+    const entry = { vtt: convert(file), bytes: 0 };
+    this.#entries.set(key, entry);
+    entry.vtt.then(
+      ({ vtt }) => {
+        entry.bytes = vtt.length;
+        this.#bytes += vtt.length;
+        for (const [k, old] of this.#entries) {
+          if (this.#bytes <= VTT_CACHE_BYTES) break;
+          this.#entries.delete(k);
+          this.#bytes -= old.bytes;
+        }
+      },
+      () => this.#entries.delete(key),
+    );
+    return entry.vtt;
+  }
+}
+
+/** Memory the converted subtitles may keep. */
+const VTT_CACHE_BYTES = 32 * 1024 * 1024;
+const converted = new ConvertedSubtitles();

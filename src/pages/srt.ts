@@ -22,34 +22,80 @@ function cueText(line: string): string {
 }
 
 /**
- * Converts SubRip text to WebVTT. Tolerant like players are: CRLF or LF, a BOM, missing or wrong cue
- * numbers, `.` instead of `,`, one-digit fields. A block without a timing line continues the previous
- * cue (SubRip allows blank lines inside a cue; WebVTT does not, so they are dropped).
+ * SubRip text to WebVTT, piece by piece: `push` takes any slice of the text (cut anywhere, even inside
+ * a line) and returns the WebVTT that is certain so far; `end` returns the rest. Memory is one cue and
+ * one line, so an 8 MiB file converts as it is read. Tolerant like players are: CRLF or LF, a BOM,
+ * missing or wrong cue numbers, `.` instead of `,`, one-digit fields. A block without a timing line
+ * continues the previous cue (SubRip allows blank lines inside a cue; WebVTT does not, so they are
+ * dropped); a cue without text is left out.
  */
-export function srtToVtt(srt: string): string {
-  const lines = srt
-    .replace(/^\uFEFF/, '')
-    .replace(/\r\n?/g, '\n')
-    .split('\n');
-  const cues: { timing: string; text: string[] }[] = [];
-  let current: { timing: string; text: string[] } | null = null;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
+export class SrtToVtt {
+  #partial = '';
+  #started = false;
+  #emitted = 0;
+  #cue: { timing: string; text: string[] } | null = null;
+  /** A bare number, held until the next line says whether it is a cue number or text. */
+  #number: string | null = null;
+
+  push(text: string): string {
+    let input = this.#partial + text;
+    if (!this.#started && input.length > 0) {
+      this.#started = true;
+      input = input.replace(/^\uFEFF/, '');
+    }
+    const lines = input.split(/\r\n|\n|\r(?!$)/);
+    this.#partial = lines.pop() ?? '';
+    let out = this.#emitted === 0 && this.#header() ? 'WEBVTT\n\n' : '';
+    for (const line of lines) out += this.#line(line);
+    return out;
+  }
+
+  end(): string {
+    let out = this.#emitted === 0 && this.#header() ? 'WEBVTT\n\n' : '';
+    if (this.#partial !== '') out += this.#line(this.#partial.replace(/\r$/, ''));
+    this.#partial = '';
+    if (this.#number !== null && this.#cue) this.#cue.text.push(cueText(this.#number));
+    this.#number = null;
+    out += this.#flush();
+    return out + (this.#emitted > 0 ? '\n' : '');
+  }
+
+  #headerSent = false;
+  #header(): boolean {
+    if (this.#headerSent) return false;
+    this.#headerSent = true;
+    return true;
+  }
+
+  #line(line: string): string {
     const match = TIMING.exec(line);
     if (match) {
-      // The cue number, if any, is the line just before; it was not added as text (see below).
+      this.#number = null; // the bare number just before a timing line was its cue number
+      const out = this.#flush();
       const [, h1, m1, s1, ms1, h2, m2, s2, ms2] = match as unknown as string[];
-      current = { timing: `${timestamp(h1!, m1!, s1!, ms1!)} --> ${timestamp(h2!, m2!, s2!, ms2!)}`, text: [] };
-      cues.push(current);
-      continue;
+      this.#cue = { timing: `${timestamp(h1!, m1!, s1!, ms1!)} --> ${timestamp(h2!, m2!, s2!, ms2!)}`, text: [] };
+      return out;
     }
-    if (line.trim() === '') continue;
-    // A bare number followed by a timing line is a cue number, not text.
-    if (/^\s*\d+\s*$/.test(line) && TIMING.test(lines[i + 1] ?? '')) continue;
-    if (current) current.text.push(cueText(line));
+    if (this.#number !== null && this.#cue) this.#cue.text.push(cueText(this.#number));
+    this.#number = null;
+    if (line.trim() === '') return '';
+    if (/^\s*\d+\s*$/.test(line)) this.#number = line;
+    else if (this.#cue) this.#cue.text.push(cueText(line));
+    return '';
   }
-  const body = cues.filter((c) => c.text.length > 0).map((c) => `${c.timing}\n${c.text.join('\n')}`);
-  return `WEBVTT\n\n${body.join('\n\n')}${body.length > 0 ? '\n' : ''}`;
+
+  #flush(): string {
+    const cue = this.#cue;
+    this.#cue = null;
+    if (!cue || cue.text.length === 0) return '';
+    return `${this.#emitted++ > 0 ? '\n\n' : ''}${cue.timing}\n${cue.text.join('\n')}`;
+  }
+}
+
+/** Converts a whole SubRip text to WebVTT (see {@link SrtToVtt}). */
+export function srtToVtt(srt: string): string {
+  const converter = new SrtToVtt();
+  return converter.push(srt) + converter.end();
 }
 
 /**
@@ -59,6 +105,10 @@ const CP1252_HIGH =
   '\u20AC\u0081\u201A\u0192\u201E\u2026\u2020\u2021\u02C6\u2030\u0160\u2039\u0152\u008D\u017D\u008F\u0090\u2018\u2019\u201C\u201D\u2022\u2013\u2014\u02DC\u2122\u0161\u203A\u0153\u009D\u017E\u0178';
 
 /** Decodes Windows-1252 by hand: Node's TextDecoder('windows-1252') decodes as Latin-1 (nodejs/node#56542). */
+export function decodeWindows1252Stream(bytes: Uint8Array): string {
+  return decodeWindows1252(bytes);
+}
+
 function decodeWindows1252(bytes: Uint8Array): string {
   let out = '';
   for (const byte of bytes) out += byte >= 0x80 && byte < 0xa0 ? CP1252_HIGH[byte - 0x80] : String.fromCharCode(byte);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSubtitleBytes, srtToVtt } from '../../src/pages/srt.js';
+import fc from 'fast-check';
+import { decodeSubtitleBytes, SrtToVtt, srtToVtt } from '../../src/pages/srt.js';
 
 describe('srtToVtt', () => {
   it('converts a plain SubRip file', () => {
@@ -65,5 +66,34 @@ describe('decodeSubtitleBytes', () => {
   it('reads UTF-8, and falls back to Windows-1252 for older files', () => {
     expect(decodeSubtitleBytes(new TextEncoder().encode('Grüße'))).toBe('Grüße');
     expect(decodeSubtitleBytes(Uint8Array.from([0x47, 0x72, 0xfc, 0xdf, 0x65, 0x80]))).toBe('Grüße€');
+  });
+});
+
+describe('SrtToVtt (streaming)', () => {
+  const sample =
+    '\uFEFF1\r\n00:00:01,000 --> 00:00:02,000\r\nHello <font color="red">there</font>\r\n\r\n2\r\n00:00:03,5 --> 00:00:04,000\r\n42\r\n\r\nstill cue two\r\n\r\n3\r\n00:00:05,000 --> 00:00:06,000\r\n\r\n4\n00:00:07,000 --> 00:00:08,000\n{\\an8}Top\n7';
+
+  it('gives the same WebVTT however the text is cut into pieces', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: sample.length }), { maxLength: 12 }), (cuts) => {
+        const points = [...new Set(cuts)].sort((a, b) => a - b);
+        const converter = new SrtToVtt();
+        let out = '';
+        let from = 0;
+        for (const at of [...points, sample.length]) {
+          out += converter.push(sample.slice(from, at));
+          from = at;
+        }
+        return out + converter.end() === srtToVtt(sample);
+      }),
+    );
+  });
+
+  it('emits finished cues as it goes, holding back only the last one', () => {
+    const converter = new SrtToVtt();
+    expect(converter.push('1\n00:00:01,000 --> 00:00:02,000\nOne\n\n2\n00:00:03,000 --> 00:00:04,000\nT')).toBe(
+      'WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nOne',
+    );
+    expect(converter.end()).toBe('\n\n00:00:03.000 --> 00:00:04.000\nT\n');
   });
 });

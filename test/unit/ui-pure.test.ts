@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { renderListingHtml } from '../../src/pages/listing/html.js';
+import { listingHtml, renderListingHtml } from '../../src/pages/listing/html.js';
 import type { Entry } from '../../src/fs/entries.js';
 import { compareNames, sortEntries, sortStateFrom } from '../../src/fs/sort.js';
 import { encodeSegment, escapeHtml, hrefOf } from '../../src/pages/ui/escape.js';
@@ -8,7 +8,7 @@ import { exactTime, humanSize, relativeTime } from '../../src/pages/ui/format.js
 import { baseNameOf, extensionOf, kindOf, playabilityOf } from '../../src/pages/ui/kind.js';
 import { findSubtitles, neighbours } from '../../src/pages/view/siblings.js';
 import { renderPlayerHtml } from '../../src/pages/view/player.js';
-import { renderTextHtml, looksBinary } from '../../src/pages/view/text.js';
+import { escapeText, renderTextHtml, looksBinary } from '../../src/pages/view/text.js';
 import { renderImageHtml } from '../../src/pages/view/image.js';
 
 const HOSTILE = [
@@ -209,21 +209,35 @@ describe('format', () => {
 
 describe('renderListingHtml', () => {
   const view = { sort: 'name' as const, order: 'asc' as const, now: 1_700_000_100_000 };
+  /** Each row's link: `[href, text]` as a line-based parser (Kodi's) reads them. */
+  const rowLinks = (html: string): [string, string][] =>
+    [...html.matchAll(/^<tr class="[a-z]"[^>]*><td><a href="([^"]*)">([^<]*)<\/a>/gm)].map((m) => [
+      m[1] as string,
+      m[2] as string,
+    ]);
 
   it('links every hostile name to itself and never lets it out of its text or attribute', () => {
     const entries = [...HOSTILE.map((n) => file(n)), dir('dir <&> "q"')];
     const html = renderListingHtml({ base: '', path: '/sub dir/ü#/', entries }, view);
     expect(html).not.toContain('<script>alert');
     expect(html).not.toMatch(/href="[^"]*[\s<>'][^"]*"/);
-    const hrefs = [...html.matchAll(/<a class="entry" href="([^"]*)"/g)].map((m) => m[1] as string);
-    const expected = [...entries].map((e) => `/sub dir/ü#/${e.name}${e.type === 'directory' ? '/' : ''}`);
-    const got = hrefs.slice(1).map((h) => hrefToPath(h.replace(/\?view$/, '')));
-    expect(got.sort()).toEqual(expected.sort());
-    expect(hrefToPath(hrefs[0] as string)).toBe('/sub dir/');
-    for (const name of HOSTILE) expect(html).toContain(`<span class="name">${escapeHtml(name)}</span>`);
+    const links = rowLinks(html);
+    expect(links.map(([href]) => hrefToPath(href))).toEqual(
+      entries.map((e) => e.name + (e.type === 'directory' ? '/' : '')),
+    );
+    // A relative link never starts a scheme (`javascript:`): the colon is percent-encoded.
+    for (const [href] of links) expect(href).not.toMatch(/^[a-z][a-z0-9+.-]*:/i);
+    // The link text is the name (what Kodi's parser compares with the decoded href).
+    const unescape = (text: string): string =>
+      text.replace(
+        /&(quot|#39|lt|gt|amp);/g,
+        (_, e: string) => ({ quot: '"', '#39': "'", lt: '<', gt: '>', amp: '&' })[e] ?? '',
+      );
+    expect(links.map(([, text]) => unescape(text))).toEqual(entries.map((e) => e.name));
+    expect(html).toContain('<tr class="up"><td><a href="../">');
   });
 
-  it('links viewable kinds to ?view, others to the raw file, and offers ?download for files only', () => {
+  it('links every file to itself, once, with no query: no ?view or ?download link for crawlers to double', () => {
     const html = renderListingHtml(
       {
         base: '/m',
@@ -232,18 +246,26 @@ describe('renderListingHtml', () => {
       },
       view,
     );
-    expect(html).toContain('<a class="entry" href="/m/e.HTML">');
-    expect(html).toContain('href="/m/a.mp4?view"');
-    expect(html).toContain('href="/m/c.png?view"');
-    expect(html).toContain('href="/m/d.txt?view"');
-    expect(html).toContain('<a class="entry" href="/m/b.zip">');
-    expect(html).toContain('href="/m/b.zip?download"');
-    expect(html).not.toContain('href="/m/d/?download"');
-    expect(html).toContain('href="/m/d/"');
+    expect(rowLinks(html)).toEqual([
+      ['d/', 'd'],
+      ['a.mp4', 'a.mp4'],
+      ['b.zip', 'b.zip'],
+      ['c.png', 'c.png'],
+      ['d.txt', 'd.txt'],
+      ['e.HTML', 'e.HTML'],
+    ]);
+    expect([...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]).filter((h) => h?.includes('?'))).toEqual([]);
+    // Kinds for the icon and the script: viewers for video, image, text; a rendered page has none.
+    expect([...html.matchAll(/^<tr class="([a-z])"/gm)].map((m) => m[1])).toEqual(['d', 'v', 'z', 'i', 't', 'h']);
     expect(html).not.toContain('class="up"');
   });
 
-  it('has an icon per kind, sort links, totals, and no inline script or style', () => {
+  it('a mount root reached without its slash links under the mount', () => {
+    const html = renderListingHtml({ base: '/m', path: '/', linkPrefix: 'm/', entries: [file('a b.txt')] }, view);
+    expect(rowLinks(html)).toEqual([['m/a%20b.txt', 'a b.txt']]);
+  });
+
+  it('has a kind per row, sort forms (not links), totals, and no inline script or style', () => {
     const html = renderListingHtml(
       {
         base: '',
@@ -260,17 +282,38 @@ describe('renderListingHtml', () => {
       },
       { ...view, sort: 'size', order: 'desc' },
     );
-    for (const kind of ['folder', 'video', 'audio', 'image', 'text', 'archive', 'other', 'up'])
-      expect(html).toContain(`k-${kind}`);
+    expect([...html.matchAll(/^<tr class="([a-z])"/gm)].map((m) => m[1])).toEqual(['d', 'v', 'a', 'i', 't', 'z', 'o']);
     expect(html).toContain(
-      '<th scope="col" class="col-size" aria-sort="descending"><a href="?sort=size&amp;order=asc"',
+      '<th scope="col" class="col-size" aria-sort="descending"><form><input type="hidden" name="order" value="asc"><button name="sort" value="size"',
     );
-    expect(html).toContain('href="?sort=name&amp;order=asc"');
-    expect(html).toContain('href="?sort=date&amp;order=desc"');
+    expect(html).toContain('name="order" value="asc"><button name="sort" value="name"');
+    expect(html).toContain('name="order" value="desc"><button name="sort" value="date"');
+    expect(html).not.toContain('?sort=');
     expect(html).toContain('1 folder, 6 files, 1 KiB');
     expect(html).not.toMatch(/<script(?![^>]*\bsrc=)/);
     expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i);
     expect(html).toMatch(/<script type="module" src="\/\.aqua\/listing\.[0-9a-f]{12}\.js">/);
+  });
+
+  it('a row is one short line: the name twice, size, date, the sort keys', () => {
+    const row = renderListingHtml({ base: '', path: '/', entries: [file('clip.mp4', 1234, 1_699_999_000_000)] }, view)
+      .split('\n')
+      .find((line) => line.startsWith('<tr class="v"'));
+    expect(row).toBe(
+      '<tr class="v" data-s="1234" data-m="1699999000000"><td><a href="clip.mp4">clip.mp4</a><td>1.2 KiB<td>18 minutes ago<td>',
+    );
+  });
+
+  it('the streamed page is the same page, batch by batch', async () => {
+    const entries = Array.from({ length: 600 }, (_, i) => file(`f${i}.txt`, i));
+    const place = { base: '', path: '/big/' };
+    async function* batches(): AsyncGenerator<Entry[]> {
+      for (let i = 0; i < entries.length; i += 256) yield entries.slice(i, i + 256);
+    }
+    const parts: string[] = [];
+    for await (const part of listingHtml(place, view, batches())) parts.push(part);
+    expect(parts.length).toBe(5); // start, three batches of rows, end
+    expect(parts.join('')).toBe(renderListingHtml({ ...place, entries }, view));
   });
 });
 
@@ -377,5 +420,11 @@ describe('siblings', () => {
       ['film.en.forced.vtt', 'en', 'English (forced)', false],
       ['film.sdh-x.vtt', null, 'sdh-x', false],
     ]);
+  });
+});
+
+describe('escapeText', () => {
+  it('escapes exactly as escapeHtml does', () => {
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => escapeText(s) === escapeHtml(s)));
   });
 });

@@ -1,11 +1,11 @@
 import type { Entry, Listing } from '../../fs/entries.js';
 import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from '../../fs/sort.js';
 import { renderCrumbs } from '../ui/crumbs.js';
-import { childHref, escapeHtml, hrefOf } from '../ui/escape.js';
+import { encodeSegment, escapeHtml } from '../ui/escape.js';
 import { displayName, hasRawBytes } from '../../fs/names.js';
-import { exactTime, humanSize, plural, relativeTime } from '../ui/format.js';
+import { humanSize, plural, relativeTime } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
-import { KINDS, kindOf, linksToViewer, type Kind } from '../ui/kind.js';
+import { kindOf, linksToViewer, type Kind } from '../ui/kind.js';
 import { renderPage } from '../ui/page.js';
 
 /** How the listing is shown: the order the entries are in, and the clock relative dates are read against. */
@@ -16,6 +16,15 @@ export interface ListingView extends SortState {
   readonly archives?: boolean;
 }
 
+/** What the page around the rows is made from: the listing without its entries. */
+export interface ListingPlace extends Omit<Listing, 'entries'> {
+  /**
+   * What row links start with: `''` when the page's own URL ends in `/` (the usual case: links are the
+   * bare names), `media/` for a mount root reached as `/media`, where a bare name would leave the mount.
+   */
+  readonly linkPrefix?: string;
+}
+
 const COLUMNS: readonly { key: SortKey; label: string; className: string }[] = [
   { key: 'name', label: 'Name', className: 'col-name' },
   { key: 'size', label: 'Size', className: 'col-size' },
@@ -23,97 +32,164 @@ const COLUMNS: readonly { key: SortKey; label: string; className: string }[] = [
 ];
 
 /**
- * A header cell whose link re-sorts by its column: the current column flips its order, another column
- * starts in its natural order. Plain links, so sorting works without JavaScript; the script takes
- * over the clicks to sort in place.
+ * A header cell that re-sorts by its column: the current column flips its order, another column starts
+ * in its natural order. A tiny GET form rather than a link, so sorting works without JavaScript while
+ * crawlers and mirroring tools (which follow links, never forms) do not fetch a copy per order; the
+ * script takes over the clicks to sort in place.
  */
-function headerCell(column: (typeof COLUMNS)[number], view: ListingView): string {
+function headerCell(column: (typeof COLUMNS)[number], view: SortState): string {
   const active = view.sort === column.key;
   const nextOrder: SortOrder = active ? (view.order === 'asc' ? 'desc' : 'asc') : FIRST_ORDER[column.key];
   const ariaSort = active ? ` aria-sort="${view.order === 'asc' ? 'ascending' : 'descending'}"` : '';
   // An inactive column keeps a no-break space where the arrow goes: same width, same text baseline.
   const arrow = `<span class="arrow" aria-hidden="true">${active ? (view.order === 'asc' ? '↑' : '↓') : '&nbsp;'}</span>`;
-  return `<th scope="col" class="${column.className}"${ariaSort}><a href="?sort=${column.key}&amp;order=${nextOrder}" data-sort="${column.key}">${column.label}${arrow}</a></th>`;
-}
-
-/** Row icons, built once: a listing of thousands of rows repeats them (see the 10,000-entry test). */
-const KIND_ICONS: Readonly<Record<Kind, string>> = Object.freeze(
-  Object.fromEntries(
-    KINDS.map((kind) => [kind, `<svg class="icon k-${kind}" aria-hidden="true"><use href="#i-${kind}"/></svg>`]),
-  ) as Record<Kind, string>,
-);
-/** After a name that is not all UTF-8 (those bytes shown as Latin-1; the link has the exact bytes). */
-const RAW_NAME_MARK =
-  '<small class="raw-name" title="This name is not valid UTF-8: its other bytes are shown as Latin-1">not UTF-8</small>';
-const DOWNLOAD_ICON = '<svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>';
-/** The folder's own download: a ZIP of everything the listing shows, and below (`?download=zip` on its URL). */
-const DOWNLOAD_FOLDER = `<a class="dl-folder" href="?download=zip" download title="Download this folder as a ZIP">${DOWNLOAD_ICON}<span>Download folder</span></a>`;
-
-/**
- * One entry's row. Kept lean (it is repeated per entry): the script reads the name from the link text,
- * the kind of row from `class="dir"`, and sorts by `data-size` / `data-mtime`; cells are styled by
- * position. A file's name opens its viewer when it has one (`?view`), otherwise the file itself.
- */
-function entryRow(folderHref: string, entry: Entry, view: ListingView): string {
-  const isDir = entry.type === 'directory';
-  const kind = kindOf(entry.name, entry.type);
-  const raw = escapeHtml(childHref(folderHref, entry.name, isDir));
-  const open = !isDir && linksToViewer(entry.name, kind) ? `${raw}?view` : raw;
-  const mtime = Number.isFinite(entry.mtimeMs) ? Math.trunc(entry.mtimeMs) : 0;
-  const date = Number.isFinite(entry.mtimeMs)
-    ? `<time title="${exactTime(entry.mtimeMs)}">${relativeTime(entry.mtimeMs, view.now)}</time>`
-    : '';
-  const size = isDir ? '—' : humanSize(entry.size);
-  const download = isDir ? '' : `<a class="dl" href="${raw}?download" download title="Download">${DOWNLOAD_ICON}</a>`;
   return (
-    `<tr${isDir ? ' class="dir"' : ''} data-size="${isDir ? 0 : entry.size}" data-mtime="${mtime}">` +
-    `<td><a class="entry" href="${open}">${KIND_ICONS[kind]}<span class="name">${escapeHtml(displayName(entry.name))}</span>${hasRawBytes(entry.name) ? RAW_NAME_MARK : ''}</a></td>` +
-    `<td>${size}</td><td>${date}</td><td>${download}</td></tr>`
+    `<th scope="col" class="${column.className}"${ariaSort}><form><input type="hidden" name="order" value="${nextOrder}">` +
+    `<button name="sort" value="${column.key}" data-sort="${column.key}">${column.label}${arrow}</button></form></th>`
   );
 }
 
-function totals(entries: readonly Entry[]): string {
-  let folders = 0;
-  let files = 0;
-  let bytes = 0;
-  for (const entry of entries) {
-    if (entry.type === 'directory') folders++;
-    else {
-      files++;
-      bytes += entry.size;
+/**
+ * Row classes, one letter each (a 10,000-row page repeats them): the kind, which gives the row its icon
+ * (drawn by the stylesheet, so the link holds nothing but the name) and tells the script which files
+ * open in a viewer. `h` is a page the browser renders itself: text icon, no viewer.
+ */
+export const ROW_CLASS: Readonly<Record<Kind | 'page', string>> = Object.freeze({
+  folder: 'd',
+  video: 'v',
+  audio: 'a',
+  image: 'i',
+  text: 't',
+  page: 'h',
+  archive: 'z',
+  other: 'o',
+});
+
+/**
+ * One entry's row, on a line of its own, as small as it can be: `<a href="name">name</a>` with a
+ * relative href and the plain name as its only text — the shape Apache and nginx autoindex pages have,
+ * which wget, rclone and Kodi's HTTP-directory parser (one `<a href="…">…</a>` per line, text equal to
+ * the decoded href) recognise. The link is the file itself, never `?view`: the script opens the viewer
+ * on click, so a mirror fetches each file once. The script sorts by `data-s` / `data-m`; optional end
+ * tags are left out.
+ */
+export function entryRow(entry: Entry, now: number, prefix = ''): string {
+  const isDir = entry.type === 'directory';
+  const kind = kindOf(entry.name, entry.type);
+  const code = ROW_CLASS[kind === 'text' && !linksToViewer(entry.name, kind) ? 'page' : kind];
+  const href = escapeHtml(prefix + encodeSegment(entry.name)) + (isDir ? '/' : '');
+  const finite = Number.isFinite(entry.mtimeMs);
+  const mtime = finite ? Math.trunc(entry.mtimeMs) : 0;
+  const date = finite ? relativeTime(entry.mtimeMs, now) : '';
+  const size = isDir ? '—' : humanSize(entry.size);
+  return (
+    `<tr class="${code}" data-s="${isDir ? 0 : entry.size}" data-m="${mtime}">` +
+    `<td><a href="${href}">${escapeHtml(displayName(entry.name))}</a>${hasRawBytes(entry.name) ? RAW_NAME_MARK : ''}` +
+    `<td>${size}<td>${date}<td>\n`
+  );
+}
+
+/** After a name that is not all UTF-8 (those bytes shown as Latin-1; the link has the exact bytes). */
+const RAW_NAME_MARK =
+  '<small class="raw-name" title="This name is not valid UTF-8: its other bytes are shown as Latin-1">not UTF-8</small>';
+
+/** Running totals of the rows sent so far: the footer is written after the last row. */
+export class Totals {
+  folders = 0;
+  files = 0;
+  bytes = 0;
+
+  add(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.type === 'directory') this.folders++;
+      else {
+        this.files++;
+        this.bytes += entry.size;
+      }
     }
   }
-  return `${plural(folders, 'folder')}, ${plural(files, 'file')}, ${humanSize(bytes)}`;
+
+  toString(): string {
+    return `${plural(this.folders, 'folder')}, ${plural(this.files, 'file')}, ${humanSize(this.bytes)}`;
+  }
 }
 
 /**
- * The folder page: breadcrumbs, a filter box, a table of entries (in the order given: the caller has
- * sorted them as `view` says), totals. Every name is HTML-escaped; every link is built from
- * percent-encoded segments, so any name links to itself.
+ * The folder's own download, a ZIP of everything the listing shows. A GET form, not a link: crawlers and
+ * mirrors (wget -r) follow links but never submit forms, so a mirror does not fetch every folder twice.
  */
-export function renderListingHtml(listing: Listing, view: ListingView): string {
-  const atRoot = listing.path === '/';
-  const parentPath = listing.path.replace(/[^/]*\/$/, '');
-  const parentRow = atRoot
-    ? ''
-    : `<tr class="up"><td><a class="entry" href="${escapeHtml(hrefOf(listing.base, parentPath))}">${icon('up', 'k-up')}<span>Parent folder</span></a></td><td></td><td></td><td></td></tr>`;
-  const folderHref = hrefOf(listing.base, listing.path);
-  const rows = listing.entries.map((entry) => entryRow(folderHref, entry, view)).join('\n');
-  const empty = listing.entries.length === 0 ? '<p class="empty">This folder is empty.</p>' : '';
+const DOWNLOAD_FOLDER =
+  `<form class="dl-folder-form"><button class="dl-folder" name="download" value="zip" title="Download this folder as a ZIP">` +
+  `${icon('download')}<span>Download folder</span></button></form>`;
+
+/** Where the rows go in the page: split out once the page around them is rendered. */
+const ROWS = '\u0000rows\u0000';
+
+/**
+ * The folder page around its rows: `start` ends inside the table body, `end(totals)` closes it with the
+ * totals and the empty-folder note. Breadcrumbs, filter, the playlist buttons and sort forms are here.
+ */
+export function listingShell(
+  place: ListingPlace,
+  view: SortState & { readonly archives?: boolean },
+): { start: string; end: (totals: Totals) => string } {
+  const parentRow =
+    place.path === '/'
+      ? ''
+      : `<tr class="up"><td><a href="../">${icon('up', 'k-up')}<span>Parent folder</span></a><td><td><td>\n`;
   const body = `<header class="bar">
-${renderCrumbs(listing.base, listing.path)}
-<label class="filter">${icon('search')}<span class="sr">Filter</span><input id="filter" type="search" placeholder="Filter…  ( / )" autocomplete="off" spellcheck="false" aria-keyshortcuts="/"></label>${view.archives ? DOWNLOAD_FOLDER : ''}
+${renderCrumbs(place.base, place.path)}
+<label class="filter">${icon('search')}<span class="sr">Filter</span><input id="filter" type="search" placeholder="Filter…  ( / )" autocomplete="off" spellcheck="false" aria-keyshortcuts="/"></label>
+<span class="playlist" hidden><button class="btn" type="button" data-playlist="open" title="Open this folder's media as a playlist (VLC, mpv, Kodi)">${icon('video')}Play in VLC</button><button class="btn" type="button" data-playlist="copy" title="Copy the playlist's address">${icon('link')}<span class="label">Copy playlist</span></button></span>${view.archives ? DOWNLOAD_FOLDER : ''}
 </header>
 <main>
 <table class="listing" data-sort="${view.sort}" data-order="${view.order}">
 <thead><tr>${COLUMNS.map((c) => headerCell(c, view)).join('')}<th scope="col" class="col-dl"><span class="sr">Download</span></th></tr></thead>
 <tbody>
-${parentRow}
-${rows}
-</tbody>
+${parentRow}${ROWS}</tbody>
 </table>
-${empty}<p class="no-match" hidden>No names match the filter.</p>
+${ROWS}<p class="no-match" hidden>No names match the filter.</p>
 </main>
-<footer class="totals"><span class="shown" hidden></span><span class="total">${totals(listing.entries)}</span></footer>`;
-  return renderPage({ title: `${listing.path} — aqua-serve`, base: listing.base, kind: 'listing', body });
+<footer class="totals"><span class="shown" hidden></span><span class="total">${ROWS}</span></footer>`;
+  const page = renderPage({ title: `${place.path} — aqua-serve`, base: place.base, kind: 'listing', body });
+  const [start, beforeEmpty, beforeTotals, after] = page.split(ROWS) as [string, string, string, string];
+  return {
+    start,
+    end: (totals) => {
+      const empty = totals.folders + totals.files === 0 ? '<p class="empty">This folder is empty.</p>\n' : '';
+      return `${beforeEmpty}${empty}${beforeTotals}${totals.toString()}${after}`;
+    },
+  };
+}
+
+/**
+ * The folder page as it is sent: the page start at once, then each batch of rows as it arrives, then
+ * the end. Every name is HTML-escaped; every link is a percent-encoded segment, so any name links to
+ * itself.
+ */
+export async function* listingHtml(
+  place: ListingPlace,
+  view: ListingView,
+  batches: AsyncIterable<readonly Entry[]>,
+): AsyncGenerator<string> {
+  const shell = listingShell(place, view);
+  yield shell.start;
+  const totals = new Totals();
+  for await (const batch of batches) {
+    let rows = '';
+    for (const entry of batch) rows += entryRow(entry, view.now, place.linkPrefix);
+    totals.add(batch);
+    if (rows !== '') yield rows;
+  }
+  yield shell.end(totals);
+}
+
+/** The whole page at once, for entries already in display order (the pure form the tests read). */
+export function renderListingHtml(listing: Listing & ListingPlace, view: ListingView): string {
+  const shell = listingShell(listing, view);
+  const totals = new Totals();
+  totals.add(listing.entries);
+  return (
+    shell.start + listing.entries.map((e) => entryRow(e, view.now, listing.linkPrefix)).join('') + shell.end(totals)
+  );
 }

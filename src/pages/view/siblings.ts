@@ -73,3 +73,56 @@ export function findSubtitles(mediaName: string, siblings: readonly string[]): S
     (a, b) => Number(a.lang !== null || a.label !== 'Subtitles') - Number(b.lang !== null || b.label !== 'Subtitles'),
   );
 }
+
+/** A file's place among its folder's files, found by name alone (no stat). */
+export interface Place {
+  /** Up to {@link NEARBY} names of the same viewer before the file, nearest first. */
+  readonly before: readonly string[];
+  /** Up to {@link NEARBY} names of the same viewer after the file, nearest first. */
+  readonly after: readonly string[];
+  /** 0-based position among the files of the same viewer, -1 when the file is not among `files`. */
+  readonly index: number;
+  readonly count: number;
+  /** Names that may be the file's subtitles: its stem, then `.` (see {@link findSubtitles}). */
+  readonly subtitleCandidates: readonly string[];
+}
+
+/** Candidates kept on each side: the nearest one may turn out not to be shown (a link out of the root). */
+export const NEARBY = 4;
+
+/**
+ * Where `name` sits among `files` (in display order) counting only those `same` accepts, scanning in
+ * slices that yield to the event loop every few milliseconds: a 100,000-file folder is scanned without
+ * holding other requests up, and nothing is stat'ed.
+ */
+export async function placeAmong(
+  files: readonly string[],
+  name: string,
+  same: (name: string) => boolean,
+): Promise<Place> {
+  const stem = `${baseNameOf(name)}.`;
+  const before: string[] = [];
+  const after: string[] = [];
+  const subtitleCandidates: string[] = [];
+  let index = -1;
+  let count = 0;
+  let since = performance.now();
+  for (let i = 0; i < files.length; i++) {
+    if ((i & 1023) === 1023 && performance.now() - since > 4) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      since = performance.now();
+    }
+    const file = files[i] as string;
+    if (file.startsWith(stem)) subtitleCandidates.push(file);
+    if (file === name) index = count;
+    if (!same(file)) continue;
+    if (file !== name) {
+      if (index < 0) {
+        before.unshift(file);
+        if (before.length > NEARBY) before.pop();
+      } else if (after.length < NEARBY) after.push(file);
+    }
+    count++;
+  }
+  return { before, after, index, count, subtitleCandidates };
+}

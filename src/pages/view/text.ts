@@ -25,21 +25,51 @@ export function decodeText(bytes: Uint8Array): string {
   return new TextDecoder('utf-8', { fatal: false, ignoreBOM: false }).decode(bytes);
 }
 
-/** A text or code file, pre-formatted, capped at {@link TEXT_VIEW_LIMIT} with a note when cut. */
-export function renderTextHtml(view: TextView): string {
+/** Where the escaped text goes in the page. */
+const TEXT = '\u0000text\u0000';
+
+/**
+ * The text view around its text: `start` ends inside `<pre><code>`, `end` closes it, so the escaped
+ * text can be streamed between them (see `escapeHtml`). `view.text` is ignored; `binary` gives the
+ * note instead of the text (then `start + end` is the whole page).
+ */
+export function textViewShell(view: Omit<TextView, 'text'> & { readonly binary: boolean }): {
+  start: string;
+  end: string;
+} {
   const download = `<a href="${escapeHtml(`${rawHref(view)}?download`)}" download="${escapeHtml(view.name)}">download the whole file</a>`;
   const cut = view.truncated
     ? `<p class="note" role="status">Showing the first ${humanSize(TEXT_VIEW_LIMIT)} of ${humanSize(view.size)}; ${download}.</p>`
     : '';
-  const content =
-    view.text === null
-      ? `<p class="note" role="status">This file does not look like text. You can ${download}.</p>`
-      : `<pre class="text" tabindex="0"><code>${escapeHtml(view.text)}</code></pre>`;
+  const content = view.binary
+    ? `<p class="note" role="status">This file does not look like text. You can ${download}.</p>`
+    : `<pre class="text" tabindex="0"><code>${TEXT}</code></pre>`;
   const body = `${fileHeader(view)}
 <main class="viewer textview">
 ${fileMeta(view)}
 ${cut}${content}
 ${prevNext(view)}
 </main>`;
-  return renderPage({ title: `${view.name} — aqua-serve`, base: view.base, kind: 'text', body });
+  const page = renderPage({ title: `${view.name} — aqua-serve`, base: view.base, kind: 'text', body });
+  const at = page.indexOf(TEXT);
+  return at < 0 ? { start: page, end: '' } : { start: page.slice(0, at), end: page.slice(at + TEXT.length) };
+}
+
+/** A text or code file, pre-formatted, capped at {@link TEXT_VIEW_LIMIT} with a note when cut. */
+export function renderTextHtml(view: TextView): string {
+  const shell = textViewShell({ ...view, binary: view.text === null });
+  return shell.start + (view.text === null ? '' : escapeHtml(view.text)) + shell.end;
+}
+
+/**
+ * `escapeHtml` for long text: five native `replaceAll` passes are several times faster than one regex
+ * with a callback on text dense with `<&>` (a 1 MiB view is escaped in slices of 16 KiB).
+ */
+export function escapeText(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
 }
