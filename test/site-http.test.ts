@@ -76,7 +76,8 @@ describe('--spa: routes get index.html, assets stay 404', () => {
     ['GET', '/api/user', 'application/json', 404, false],
     ['GET', '/api/user', '*/*', 404, false],
     ['GET', '/api/user', undefined, 404, false],
-    ['GET', '/', NAV, 200, true],
+    // The folder's own index.html, not a fallback: sent as a file, with the files' cache policy.
+    ['GET', '/', NAV, 200, false],
     ['GET', '/about.html', NAV, 200, false],
   ];
   it.each(rows)('%s %s (Accept %j) → %i', async (method, p, accept, status, spa) => {
