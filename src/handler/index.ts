@@ -13,7 +13,7 @@ import { homeOf, type RequestContext } from './context.js';
 import { sendFile } from './file.js';
 import { FolderNames } from '../fs/folder.js';
 import { serveFolder } from './folder.js';
-import { resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
+import { checkRoot, resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ALLOW, answerOptions, applyPolicy } from './policy.js';
 import { redirect } from './redirect.js';
 import { mountOf, parseTarget } from './route.js';
@@ -62,9 +62,11 @@ export interface AquaHandler {
  *
  * @param root Folder to serve; relative paths are resolved against the current working directory.
  * @param options Policy, the same as the CLI flags; see {@link ServeOptions}.
- * @throws RangeError when an option is out of range (see {@link ServeOptions}).
+ * @throws TypeError for a missing or empty root, or an on/off option that is not a boolean; RangeError when an
+ *   option is out of range (see {@link ServeOptions}).
  */
 export function serveDirectory(root: string, options: ServeOptions = {}): AquaHandler {
+  checkRoot(root);
   const opts = resolveServeOptions(options);
   let rootReal: Promise<string> | null = null;
   const site = openSite(root, options, opts);

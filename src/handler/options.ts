@@ -161,6 +161,7 @@ export const DEFAULT_ARCHIVE_MAX_FILES = 100_000;
  * `cacheSeconds` or `archiveMaxFiles`.
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
+  for (const name of BOOLEAN_OPTIONS) checkBoolean(options, name);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   if (!Number.isInteger(chunkSize) || chunkSize < 1024) throw new RangeError('chunkSize must be an integer >= 1024');
   const memoryCacheBytes = options.memoryCacheBytes ?? DEFAULT_MEMORY_CACHE_BYTES;
@@ -188,4 +189,32 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     archiveGzip: options.archiveGzip ?? false,
     logger: options.logger ?? null,
   });
+}
+
+/** The on/off options: a string such as `'deny'` or `'no'` would read as true and quietly turn a policy on. */
+const BOOLEAN_OPTIONS = [
+  'dotfiles',
+  'index',
+  'followSymlinks',
+  'listing',
+  'private',
+  'cors',
+  'archives',
+  'archiveGzip',
+] as const satisfies readonly (keyof ServeOptions)[];
+
+function checkBoolean(options: ServeOptions, name: (typeof BOOLEAN_OPTIONS)[number]): void {
+  const value: unknown = options[name];
+  if (value !== undefined && typeof value !== 'boolean') {
+    throw new TypeError(`${name} must be true or false, not ${JSON.stringify(value) ?? typeof value}`);
+  }
+}
+
+/** A folder to serve must be named: an empty or missing root would serve the process's working folder. */
+export function checkRoot(root: unknown): asserts root is string {
+  if (typeof root !== 'string' || root === '') {
+    throw new TypeError(
+      `serveDirectory: root must be a non-empty folder path, not ${JSON.stringify(root) ?? typeof root}`,
+    );
+  }
 }
