@@ -151,7 +151,7 @@ describe('npx aqua-serve from the installed package', () => {
       expect(file.body).toBe('hello from the packed aqua-serve\n');
       const listing = await get(url);
       expect(listing.status).toBe(200);
-      expect(listing.body).toContain('href="/sub%20dir/"');
+      expect(listing.body).toContain('href="sub%20dir/"'); // rows link relatively, one plain link each
       // The page's own assets ship in the package (assets/) and are served under /.aqua/.
       const assets = [...listing.body.matchAll(/(?:href|src)="\/(\.aqua\/[^"]+)"/g)].map((m) => m[1]);
       expect(assets.length).toBe(3);
