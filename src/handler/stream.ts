@@ -1,6 +1,7 @@
 import { streamRepresentation } from '../respond/representation.js';
 import { send } from '../respond/send.js';
 import { CONTENT_SECURITY_POLICY } from '../pages/ui/page.js';
+import { pageCacheControl } from '../http/cache.js';
 import { homeOf, type RequestContext } from './context.js';
 
 /** How much page work all generated bodies together may do in one turn of the event loop (milliseconds). */
@@ -81,5 +82,5 @@ export function sendStreamed(
 ): Promise<void> {
   const headers = { ...(options.page ? PAGE_POLICY : {}), ...options.headers };
   const rep = streamRepresentation({ type, size: null, read: () => textChunks(parts()) });
-  return send(ctx.res, rep, { cacheControl: 'no-cache', headers, home: homeOf(ctx.base) });
+  return send(ctx.res, rep, { cacheControl: pageCacheControl(ctx.options), headers, home: homeOf(ctx.base) });
 }

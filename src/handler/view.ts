@@ -1,5 +1,6 @@
 import type { Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { pageCacheControl } from '../http/cache.js';
 import { homeOf, type RequestContext } from './context.js';
 import { sendHtmlPage } from './page.js';
 import { bufferRepresentation, contentETag } from '../respond/representation.js';
@@ -184,7 +185,7 @@ export async function serveSrtAsVtt(ctx: RequestContext, file: OpenFile): Promis
   if (file.stat.size > SRT_CONVERT_LIMIT) return false;
   const { vtt, etag } = await converted.get(file);
   const rep = bufferRepresentation(vtt, { type: 'text/vtt; charset=utf-8', etag });
-  await send(ctx.res, rep, { cacheControl: 'no-cache', home: homeOf(ctx.base) });
+  await send(ctx.res, rep, { cacheControl: pageCacheControl(ctx.options), home: homeOf(ctx.base) });
   return true;
 }
 
