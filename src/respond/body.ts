@@ -59,6 +59,13 @@ export class FileSlot {
  * that shrank throws {@link FileChangedError}. It does not close the handle: the representation that owns
  * the slot does, once.
  */
+/**
+ * Multi-block reads are off: with them, a stalled download whose handle the descriptor budget took back
+ * sometimes ended early when its client read on (test/stress/descriptors.test.ts, about 1 run in 2);
+ * the cause is not found yet. Block-by-block reads do not show it.
+ */
+const RUNS = false;
+
 export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCache): AsyncGenerator<Buffer> {
   const id = identityKey(slot.source.stat);
   const size = slot.source.stat.size;
@@ -67,7 +74,7 @@ export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCac
   const last = Math.floor(end / blockSize);
   // Runs only for a file the cache does not keep: a cached file is served block by block from memory after its
   // first reader, and curl's --limit-rate was seen to stop limiting when a small file came in 1 MiB writes.
-  const runs = !blocks.keepsRuns(size);
+  const runs = RUNS && !blocks.keepsRuns(size);
   const lease = inFlight.open();
   try {
     for (let index = Math.floor(start / blockSize); index <= last;) {
