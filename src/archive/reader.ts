@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { fsPath, nameFromBytes } from '../fs/names.js';
+import { openedInside } from '../fs/open.js';
 import { isInside } from '../fs/resolve.js';
 import { ArchiveEntryChangedError, type ArchiveEntry } from './entry.js';
 
@@ -132,15 +133,20 @@ export class FileIo implements ArchiveIo {
     const flags = constants.O_RDONLY | constants.O_NONBLOCK;
     const file = fsPath(entry.abs);
     if (this.options.followSymlinks) return open(file, flags);
+    let fh: FileHandle;
     try {
-      return await open(file, flags | constants.O_NOFOLLOW);
+      fh = await open(file, flags | constants.O_NOFOLLOW);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+      const real = nameFromBytes(await realpath(file, { encoding: 'buffer' }));
+      if (!isInside(this.options.root, real))
+        throw new ArchiveEntryChangedError(entry.name, 'now leads outside the root');
+      fh = await open(file, flags);
     }
-    const real = nameFromBytes(await realpath(file, { encoding: 'buffer' }));
-    if (!isInside(this.options.root, real))
-      throw new ArchiveEntryChangedError(entry.name, 'now leads outside the root');
-    return open(file, flags);
+    // A folder on the way may have been swapped for a symlink out since the walk: ask where fh really is.
+    if (openedInside(fh, this.options.root)) return fh;
+    await fh.close();
+    throw new ArchiveEntryChangedError(entry.name, 'now leads outside the root');
   }
 }
 

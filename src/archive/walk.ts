@@ -2,6 +2,7 @@ import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { readEntries, type Entry } from '../fs/entries.js';
 import { fsPath } from '../fs/names.js';
+import { withFolder } from '../fs/open.js';
 import { HttpError } from '../http/errors.js';
 import type { ArchiveEntry } from './entry.js';
 
@@ -50,7 +51,7 @@ class Walk {
   }
 
   async into(dir: string, prefix: string, depth: number, ancestors: Set<string>): Promise<void> {
-    const listed = await readEntries(dir, this.options);
+    const listed = await withFolder(dir, this.options, (reach) => readEntries(reach, this.options));
     listed.sort(byName);
     for (const entry of listed) {
       const abs = path.join(dir, entry.name);

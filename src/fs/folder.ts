@@ -1,12 +1,13 @@
 import {
   describeAll,
-  NODE_FS,
   readNames,
   resolveLinkKinds,
   type Entry,
   type NamedEntry,
   type ReadEntriesOptions,
 } from './entries.js';
+import type { Stats } from 'node:fs';
+import { withFolder } from './open.js';
 import { sortInSlices, sortNamed, type SortState } from './sort.js';
 
 /** Rows stat'ed and rendered together: a batch is a few dozen KiB of HTML. */
@@ -37,8 +38,15 @@ export class FolderNames {
   readonly #folders = new Map<string, Cached>();
   #total = 0;
 
-  async get(dir: string, options: ReadEntriesOptions): Promise<readonly NamedEntry[]> {
-    const st = await (options.fs ?? NODE_FS).stat(dir);
+  /**
+   * The names of the folder at real path `dir`, read through {@link withFolder}: from the very folder
+   * opened inside the root, never from one swapped in for it.
+   */
+  get(dir: string, options: ReadEntriesOptions): Promise<readonly NamedEntry[]> {
+    return withFolder(dir, options, (reach, st) => this.#names(dir, reach, st, options));
+  }
+
+  #names(dir: string, reach: string, st: Stats, options: ReadEntriesOptions): Promise<readonly NamedEntry[]> {
     const identity = `${st.dev}:${st.ino}:${st.mtimeMs}:${st.ctimeMs}:${options.dotfiles}:${options.followSymlinks}`;
     const cached = this.#folders.get(dir);
     if (cached?.identity === identity) {
@@ -47,8 +55,8 @@ export class FolderNames {
       return cached.names;
     }
     if (cached) this.#forget(dir, cached);
-    const names = readNames(dir, options)
-      .then((named) => resolveLinkKinds(dir, named, options))
+    const names = readNames(reach, options)
+      .then((named) => resolveLinkKinds(reach, named, options))
       .then(sortNamed);
     const entry: Cached = { identity, names, size: 0 };
     this.#folders.set(dir, entry);
@@ -91,7 +99,7 @@ export async function* orderedEntries(
     const order = state.order === 'asc' ? named : reverseWithinGroups(named);
     // The next batch is stat'ed while this one is written, so the stats and the socket overlap.
     const batchAt = (i: number): Promise<Entry[]> | null =>
-      i < order.length ? describeAll(dir, order.slice(i, i + BATCH), options) : null;
+      i < order.length ? describeIn(dir, order.slice(i, i + BATCH), options) : null;
     let next = batchAt(0);
     for (let i = 0; next !== null; i += BATCH) {
       const current = next;
@@ -100,7 +108,7 @@ export async function* orderedEntries(
     }
     return;
   }
-  const all = await describeAll(dir, named, options);
+  const all = await describeIn(dir, named, options);
   const rank = new Map<Entry, number>(all.map((e, i) => [e, i]));
   const sign = state.order === 'desc' ? -1 : 1;
   const key = state.sort === 'size' ? (e: Entry) => e.size : (e: Entry) => e.mtimeMs;
@@ -110,6 +118,14 @@ export async function* orderedEntries(
     return sign * (key(a) - key(b)) || (rank.get(a) as number) - (rank.get(b) as number);
   });
   for (let i = 0; i < sorted.length; i += BATCH) yield sorted.slice(i, i + BATCH);
+}
+
+/**
+ * {@link describeAll} of names in the folder at real path `dir`, stat'ed through {@link withFolder}: a
+ * row's size and date never come from a folder swapped in outside the root.
+ */
+export function describeIn(dir: string, names: readonly NamedEntry[], options: ReadEntriesOptions): Promise<Entry[]> {
+  return withFolder(dir, options, (reach) => describeAll(reach, names, options));
 }
 
 /** Name order Z→A with folders still first. */

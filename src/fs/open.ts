@@ -149,3 +149,43 @@ function openedPath(fh: FileHandle): string | null {
   const where = nameFromBytes(readlinkSync(`/proc/self/fd/${fh.fd}`, { encoding: 'buffer' }));
   return where.endsWith(' (deleted)') ? null : where;
 }
+
+/**
+ * Whether a descriptor opened by path (following links) holds something inside `root`, asked of the
+ * kernel. Without `/proc` this cannot be told and is taken as true: the caller's own checks on the path
+ * are all there is (see {@link openByRealPath}).
+ */
+export function openedInside(fh: FileHandle, root: string): boolean {
+  if (!HAVE_PROC_FD) return true;
+  const where = openedPath(fh);
+  return where !== null && isInside(root, where);
+}
+
+/**
+ * Run `task` with a path that reaches the very folder opened at `abs` now, whatever is renamed or
+ * swapped for a symlink meanwhile: on Linux `/proc/self/fd/N` of a descriptor checked to be a folder
+ * inside the root (unless `followSymlinks`), so names read and stats made through it never come from a
+ * folder outside. `task` also gets that folder's stat (its identity, for caches). The descriptor is
+ * closed when `task` settles. A folder that is no longer one, or now outside, is `HttpError(404)`.
+ * Without `/proc`, `task` gets `abs` itself (a swap of a folder on the path is not caught there).
+ */
+export async function withFolder<T>(
+  abs: string,
+  options: { readonly root: string; readonly followSymlinks: boolean },
+  task: (dir: string, st: Stats) => Promise<T>,
+): Promise<T> {
+  descriptors.admit('resume');
+  const fh = await openNonBlocking(abs, FOLLOW_FLAGS | constants.O_DIRECTORY).catch((err: unknown) => {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'ENOENT') throw new HttpError(404, 'folder vanished');
+    throw err;
+  });
+  try {
+    const st = await fh.stat();
+    if (!st.isDirectory() || (!options.followSymlinks && !openedInside(fh, options.root)))
+      throw new HttpError(404, 'folder moved outside the root');
+    return await task(HAVE_PROC_FD ? `/proc/self/fd/${fh.fd}` : abs, st);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,8 +1,8 @@
 /** A folder: its `index.html`, or its listing (HTML or JSON), or a redirect to its slash form. */
 import type { CrcCache } from '../archive/reader.js';
 import { requestedArchive, serveArchive } from '../archive/route.js';
-import { describeAll, type Entry, type NamedEntry, type ReadEntriesOptions } from '../fs/entries.js';
-import { orderedEntries, type FolderNames } from '../fs/folder.js';
+import type { Entry, NamedEntry, ReadEntriesOptions } from '../fs/entries.js';
+import { describeIn, orderedEntries, type FolderNames } from '../fs/folder.js';
 import { attachmentDisposition } from '../http/disposition.js';
 import { listingHtml, type ListingPlace } from '../pages/listing/html.js';
 import { listingJson } from '../pages/listing/json.js';
@@ -93,7 +93,7 @@ async function sendPlaylist(
   names: readonly NamedEntry[],
   policy: ReadEntriesOptions,
 ): Promise<void> {
-  const media = await describeAll(
+  const media = await describeIn(
     abs,
     names.filter((n) => n.kind !== 'directory' && isMedia(n.name)),
     policy,

@@ -5,8 +5,8 @@ import { homeOf, type RequestContext } from './context.js';
 import { sendHtmlPage } from './page.js';
 import { bufferRepresentation, contentETag } from '../respond/representation.js';
 import { send } from '../respond/send.js';
-import { describe, type ReadEntriesOptions } from '../fs/entries.js';
-import type { FolderNames } from '../fs/folder.js';
+import type { ReadEntriesOptions } from '../fs/entries.js';
+import { describeIn, type FolderNames } from '../fs/folder.js';
 import { contentType } from '../http/mime.js';
 import { resolveFsPath } from '../fs/resolve.js';
 import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
@@ -76,7 +76,7 @@ async function firstShown(
   options: ReadEntriesOptions,
 ): Promise<string | null> {
   for (const name of candidates) {
-    const entry = await describe(dir, { name, kind: 'symlink' }, options);
+    const [entry] = await describeIn(dir, [{ name, kind: 'symlink' }], options);
     if (entry?.type === 'file') return name;
   }
   return null;
