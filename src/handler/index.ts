@@ -38,6 +38,8 @@ export interface AquaHandler {
   (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void;
   /** Stop watching the config file (`createAquaServer` calls it on close). Requests are still answered. */
   close(): void;
+  /** Whether CORS is on now: code or flags over the config file, which may change while serving. */
+  cors(): boolean;
 }
 
 /**
@@ -90,7 +92,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
   const handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
   };
-  return Object.assign(handler, { close: () => site.close() });
+  return Object.assign(handler, { close: () => site.close(), cors: () => state.view().options.cors });
 }
 
 /** The config file named by {@link ServeOptions.config}, read and watched; the site options in code over it. */

@@ -14,10 +14,10 @@ export type Gate = (req: AnyRequest, conn: Connection | undefined) => Refusal | 
 /**
  * The checks every request passes first, in this order: a connection over `maxConnections` gets 503
  * (with `Retry-After`); a bad or repeated `Host` 400 (RFC 9112 §3.2); with `auth`, missing or wrong
- * credentials 401 with the Basic challenge — except CORS preflights when `cors` is on (browsers send
- * them without credentials).
+ * credentials 401 with the Basic challenge — except CORS preflights when `cors()` says CORS is on
+ * (browsers send them without credentials). `cors` is asked per request: a config file may turn it on.
  */
-export function createGate(options: { readonly auth: string | undefined; readonly cors: boolean }): Gate {
+export function createGate(options: { readonly auth: string | undefined; readonly cors: () => boolean }): Gate {
   const auth = options.auth ? basicAuth(options.auth) : null;
   return (req, conn): Refusal | null => {
     if (conn?.refused) return { status: 503, headers: { 'Retry-After': '1' } };
@@ -30,6 +30,6 @@ export function createGate(options: { readonly auth: string | undefined; readonl
 }
 
 /** A CORS preflight (browsers send it without credentials), let through when `--cors` is on. */
-function isPreflight(req: AnyRequest, cors: boolean): boolean {
-  return cors && req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined;
+function isPreflight(req: AnyRequest, cors: () => boolean): boolean {
+  return req.method === 'OPTIONS' && req.headers['access-control-request-method'] !== undefined && cors();
 }

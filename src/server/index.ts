@@ -95,7 +95,7 @@ export function createAquaServer(
   const path: RequestPath = {
     tracker,
     inFlight: new InFlight(),
-    gate: createGate({ auth: options.auth, cors: options.cors ?? false }),
+    gate: createGate({ auth: options.auth, cors: directory ? directory.cors : () => options.cors ?? false }),
     listener: options.handler ?? (directory as RequestListener),
     logger: options.logger,
     stopping: () => closing !== null,

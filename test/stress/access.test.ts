@@ -98,6 +98,37 @@ describe('--auth and --cors on a server', () => {
   });
 });
 
+describe('--auth with cors from the config file', () => {
+  let dir: string;
+  let aqua: AquaServer;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'aqua-access-config-'));
+    writeFileSync(path.join(dir, 'tiny.txt'), 'hello, aqua!\n');
+    writeFileSync(path.join(dir, 'aqua.json'), JSON.stringify({ cors: true }));
+    aqua = createAquaServer({ root: dir, host: '127.0.0.1', auth: 'ada:secret', config: true });
+    ({ port } = await aqua.listen());
+  });
+
+  afterAll(async () => {
+    await aqua.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets the preflight through, as with --cors, while everything else still needs credentials', async () => {
+    const preflight = await rawExchange(
+      port,
+      'OPTIONS /tiny.txt HTTP/1.1\r\nHost: x\r\nOrigin: https://example.com\r\nAccess-Control-Request-Method: GET\r\n' +
+        'Connection: close\r\n\r\n',
+    );
+    expect(preflight.text).toMatch(/^HTTP\/1\.1 204 /);
+    expect(preflight.text).toMatch(/\r\nAccess-Control-Allow-Origin: \*\r\n/i);
+    const get = await rawExchange(port, 'GET /tiny.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(get.text).toMatch(/^HTTP\/1\.1 401 /);
+  });
+});
+
 describe('CLI flags of access control', () => {
   let dir: string;
   beforeAll(() => {
