@@ -24,6 +24,7 @@ import {
   waitForPort,
 } from './lib/proc.js';
 import { resetStorm } from './lib/resets.js';
+import { compressionBench, compressionTable } from './compression.js';
 import { makeBigFile, makeCert, makeListingDir, plainRows, tlsRows } from './lib/limits.js';
 import { limitsText, markdown, svg, targetsText, textTable } from './lib/report.js';
 import { QUICK_SERVERS, SERVERS, compareServer, onPath, quiet } from './lib/servers.js';
@@ -50,6 +51,7 @@ Options:
   --no-limits           skip the limit rows: one connection (curl, a 1 GiB file; quick 256 MiB), seeking
                         (1 MiB ranges at random offsets), the 10,000-entry listing, and over TLS one
                         connection (curl, HTTP/1.1 and HTTP/2) and 100 clients (h2load, both)
+  --no-compression      skip the compression row (a 30 KiB script as identity, gzip and brotli, under wrk)
   --aqua-bin <path>     the aqua-serve entry point to measure (default bin/aqua-serve.js)
   --compare <id=path>   also run another aqua-serve build (a branch, an experiment) right after
                         aqua-serve, under the name <id>; repeatable
@@ -110,6 +112,7 @@ function parseCli() {
         compare: { type: 'string', multiple: true },
         'no-build': { type: 'boolean', default: false },
         'no-limits': { type: 'boolean', default: false },
+        'no-compression': { type: 'boolean', default: false },
         name: { type: 'string', default: 'latest' },
         help: { type: 'boolean', default: false },
       },
@@ -181,6 +184,7 @@ function parseCli() {
     aquaBin: resolve(parsed['aqua-bin'] ?? join(root, 'bin', 'aqua-serve.js')),
     build: !parsed['no-build'],
     limits: !parsed['no-limits'],
+    compression: !parsed['no-compression'],
     name: parsed.name,
   };
 }
@@ -497,6 +501,20 @@ function notes(cfg, tool, skipped) {
   return n;
 }
 
+/**
+ * Issue 17's row: a 30 KiB script served by aqua-serve as identity, gzip and brotli (wrk, cached after a
+ * warm-up), with the bytes on the wire per encoding. Null when skipped: no aqua-serve in the run, no wrk.
+ */
+async function compressionRow(cfg, defs) {
+  if (!cfg.compression || !defs.some(({ def }) => def.id === 'aqua-serve')) return null;
+  if (!onPath('wrk')) {
+    log('bench: no wrk: the compression row is skipped');
+    return null;
+  }
+  log('bench: compression (a 30 KiB script: identity, gzip, brotli)');
+  return compressionBench({ aquaBin: cfg.aquaBin, conc: 50, durationS: cfg.quick ? 2 : 5 });
+}
+
 async function main() {
   reexecWithHigherLimit();
   const cfg = parseCli();
@@ -572,6 +590,7 @@ async function main() {
       }
     }
     for (const { def } of defs) servers.push(mergeRounds(rounds.get(def.id)));
+    const compression = await compressionRow(cfg, defs);
     const results = {
       version: 1,
       date: new Date().toISOString(),
@@ -595,6 +614,7 @@ async function main() {
       },
       loadAverage: { before: loadBefore, after: os.loadavg() },
       servers,
+      compression,
     };
     results.notes = notes(
       cfg,
@@ -609,6 +629,7 @@ async function main() {
     process.stdout.write(`\n${textTable(results)}\n`);
     const t = targetsText(results);
     if (t) process.stdout.write(`\nTargets (aqua-serve vs sirv-cli):\n${t}\n`);
+    if (compression) process.stdout.write(`\n${compressionTable(compression)}\n`);
     const limits = limitsText(results);
     if (limits) process.stdout.write(`\nLimits:\n${limits}\n`);
     process.stdout.write(`\nWrote bench/results/${cfg.name}.{json,md,svg}\n`);

@@ -1,5 +1,6 @@
 // Turning one invocation's results into a stdout table, a markdown report and an SVG chart.
 // Every ratio compares two servers measured in the same invocation.
+import { compressionTable } from '../compression.js';
 
 export const BASELINE = 'aqua-serve';
 
@@ -290,6 +291,12 @@ export function markdown(results) {
   }
   const limits = limitsMarkdown(results);
   if (limits) lines.push(limits);
+  if (results.compression) {
+    lines.push('## Compression (issue 17)');
+    lines.push('');
+    lines.push(compressionTable(results.compression));
+    lines.push('');
+  }
   lines.push('## Every run');
   lines.push('');
   lines.push(
