@@ -1,6 +1,6 @@
 // HTTP/2 frames written by hand (RFC 9113 §4.1), for an attack a well-behaved client library refuses to send:
 // a rapid reset (HEADERS then RST_STREAM at once, CVE-2023-44487) ignores the concurrency limit.
-// The same frames as test/stress/h2raw.ts, which the tests type-check as TypeScript; the bench runs plain JS.
+// test/stress/h2raw.ts re-exports these for the tests (plain JS, typed by JSDoc, so the bench runs it as is).
 
 const PREFACE = Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1');
 const HEADERS = 0x1;
@@ -20,14 +20,17 @@ function frame(type, flags, streamId, payload) {
   return Buffer.concat([head, payload]);
 }
 
-/** A literal header field without indexing, its name from the static table (RFC 7541 §6.2.2). */
+/**
+ * A literal header field without indexing, its name from the static table (RFC 7541 §6.2.2).
+ * @param {number} nameIndex @param {string} value
+ */
 function literal(nameIndex, value) {
   const v = Buffer.from(value, 'latin1');
   if (nameIndex >= 15 || v.length >= 127) throw new RangeError('kept to one-byte HPACK integers');
   return Buffer.concat([Buffer.from([nameIndex, v.length]), v]);
 }
 
-/** The client's opening: the preface and an empty SETTINGS frame. */
+/** The client's opening: the preface and an empty SETTINGS frame. @returns {Buffer} */
 export function clientPreface() {
   return Buffer.concat([PREFACE, frame(SETTINGS, 0, 0, Buffer.alloc(0))]);
 }
@@ -36,6 +39,7 @@ export function clientPreface() {
  * `count` GETs of `path` (:method GET, :scheme https, :path, :authority) on odd stream ids from `firstId`,
  * each followed at once by its RST_STREAM (CANCEL).
  * @param {number} firstId @param {number} count @param {string} path @param {string} authority
+ * @returns {Buffer}
  */
 export function rapidResets(firstId, count, path, authority) {
   const block = Buffer.concat([Buffer.from([0x82, 0x87]), literal(4, path), literal(1, authority)]);
