@@ -7,19 +7,18 @@
  * AQUA_SKIP_BROWSER=1 says to skip it. UPDATE_SCREENSHOTS=1 also refreshes docs/listing.png and
  * docs/player.png; test/artifacts/ (git-ignored) gets screenshots on every run.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { start, type Running } from './helpers.js';
+import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = path.join(repo, 'test', 'artifacts');
-const skip = process.env.AQUA_SKIP_BROWSER === '1';
+const skip = SKIP_BROWSER;
 const updateDocs = process.env.UPDATE_SCREENSHOTS === '1';
 
 interface Seen {
@@ -31,27 +30,17 @@ interface Seen {
 
 let srv: Running;
 let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 const requests: Seen[] = [];
 const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   if (skip) return;
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or AQUA_SKIP_BROWSER=1)`);
   await mkdir(artifacts, { recursive: true });
   srv = await start({ root: path.join(repo, 'files') });
-  profile = await mkdtemp(path.join(os.tmpdir(), 'aqua-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
+  browser = await launchChromium({
     args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
       '--disable-component-update',
-      '--no-first-run',
       '--disable-quic',
       '--disable-sync',
       '--autoplay-policy=no-user-gesture-required',
@@ -59,8 +48,8 @@ beforeAll(async () => {
     viewport: { width: 1000, height: 640 },
     locale: 'en-US',
     colorScheme: 'light',
-    timeout: 30_000,
   });
+  context = browser.context;
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: srv.url });
   context.on('request', (req) => {
     requests.push({ url: req.url(), method: req.method(), requestHeaders: req.headers() });
@@ -72,9 +61,8 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await srv?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
 });
 
 /** A fresh page whose console errors and uncaught exceptions are collected. */

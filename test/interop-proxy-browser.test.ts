@@ -7,33 +7,27 @@
  * every seek). Needs /usr/bin/chromium and ffmpeg (AQUA_SKIP_BROWSER=1 skips it), nginx and varnishd.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { chmod, mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { chromium, type BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, type Running } from './helpers.js';
+import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
 import { observedOrigin } from './support/origin.js';
 import { findBinary, freePort, startNginx, startVarnish, stockNginx, titled, type Peer } from './support/proxies.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const FFMPEG = findBinary('ffmpeg');
-const skip = process.env.AQUA_SKIP_BROWSER === '1' || FFMPEG === null;
+const skip = SKIP_BROWSER || FFMPEG === null;
 const run = promisify(execFile);
 
 let dir: string;
 let cleanup: () => Promise<void>;
 let origin: Running;
 let size = 0;
-let context: BrowserContext;
-let profile: string;
+let browser: Chromium | undefined;
 
 beforeAll(async () => {
   if (skip) return;
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or AQUA_SKIP_BROWSER=1)`);
   ({ dir, cleanup } = await tempDir('aqua-proxy-browser-'));
   await chmod(dir, 0o755); // nginx's workers run as nobody when the test runs as root
   await mkdir(path.join(dir, 'www'));
@@ -46,19 +40,12 @@ beforeAll(async () => {
   ]);
   size = (await stat(clip)).size;
   origin = await observedOrigin(path.join(dir, 'www'), () => undefined);
-  profile = await mkdtemp(path.join(os.tmpdir(), 'aqua-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
 }, 90_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await origin?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
   await cleanup?.();
 });
 
@@ -70,7 +57,7 @@ interface MediaAnswer {
 
 /** Open the player page through `port`, seek to 50 s and play a little; what the video answered for it. */
 async function seekInPlayer(port: number): Promise<{ at: number; played: number; media: MediaAnswer[] }> {
-  const page = await context.newPage();
+  const page = await (browser as Chromium).context.newPage();
   page.setDefaultTimeout(20_000);
   const media: MediaAnswer[] = [];
   page.on('response', (res) => {

@@ -5,16 +5,14 @@
  *
  * Needs /usr/bin/chromium, like test/browser.test.ts (AQUA_SKIP_BROWSER=1 skips it).
  */
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, tempDir, type Running } from './helpers.js';
+import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = process.env.AQUA_SKIP_BROWSER === '1';
+const skip = SKIP_BROWSER;
 
 const INDEX = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tiny spa</title><link rel="icon" href="data:,">
@@ -48,14 +46,12 @@ render();
 ${'// padding so the script is worth compressing\n'.repeat(60)}`;
 
 let srv: Running;
+let browser: Chromium | undefined;
 let context: BrowserContext;
-let profile: string;
 let cleanup: () => Promise<void>;
 
 beforeAll(async () => {
   if (skip) return;
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or AQUA_SKIP_BROWSER=1)`);
   const made = await tempDir('aqua-spa-');
   cleanup = made.cleanup;
   await mkdir(path.join(made.dir, 'assets'));
@@ -63,19 +59,13 @@ beforeAll(async () => {
   await writeFile(path.join(made.dir, 'assets', 'app.js'), APP);
   await writeFile(path.join(made.dir, 'assets', 'app.css'), 'main { font: 16px system-ui; }\n'.repeat(60));
   srv = await start({ root: made.dir, spa: true });
-  profile = await mkdtemp(path.join(os.tmpdir(), 'aqua-chromium-'));
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    timeout: 30_000,
-  });
+  browser = await launchChromium();
+  context = browser.context;
 }, 60_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await srv?.close();
-  if (profile) await rm(profile, { recursive: true, force: true });
   await cleanup?.();
 });
 
