@@ -133,6 +133,12 @@ function startProbe(t) {
 /** @param {{ socket: net.Socket }[]} held */
 const closer = (held) => () => held.forEach((h) => h.socket.destroy());
 
+/**
+ * What stalled clients got (their statuses), and how to let them go.
+ * @param {{ status: number, socket: net.Socket }[]} held @returns {Outcome}
+ */
+const stalledOutcome = (held) => ({ note: tally(held.map((h) => h.status)), close: closer(held) });
+
 /** @param {number[]} statuses */
 function tally(statuses) {
   const counts = new Map();
@@ -171,7 +177,7 @@ const ATTACKS = [
       const held = await Promise.all(
         Array.from({ length: 16 }, (_, i) => stall(t, get(i < 8 ? '/pipe' : '/fifo-site/'), 3_000)),
       );
-      return { note: tally(held.map((h) => h.status)), close: closer(held) };
+      return stalledOutcome(held);
     },
   },
   {
@@ -189,7 +195,7 @@ const ATTACKS = [
     holdMs: 6_000,
     async run(t) {
       const held = await Promise.all(Array.from({ length: 50 }, () => stall(t, get('/l10k/'), 5_000)));
-      return { note: tally(held.map((h) => h.status)), close: closer(held) };
+      return stalledOutcome(held);
     },
   },
   {
@@ -198,7 +204,7 @@ const ATTACKS = [
     holdMs: 6_000,
     async run(t) {
       const held = [await stall(t, get('/l10k/').repeat(32), 5_000)];
-      return { note: tally(held.map((h) => h.status)), close: closer(held) };
+      return stalledOutcome(held);
     },
   },
   {
@@ -207,7 +213,7 @@ const ATTACKS = [
     holdMs: 6_000,
     async run(t) {
       const held = await Promise.all(Array.from({ length: 50 }, () => stall(t, get('/text1m.txt?view'), 5_000)));
-      return { note: tally(held.map((h) => h.status)), close: closer(held) };
+      return stalledOutcome(held);
     },
   },
   {
@@ -253,7 +259,7 @@ const ATTACKS = [
     holdMs: 4_000,
     async run(t) {
       const held = await pool(2_100, 2_100, (i) => stall(t, get(`/dl/f-${i % 500}.bin`), 15_000));
-      return { note: tally(held.map((h) => h.status)), close: closer(held) };
+      return stalledOutcome(held);
     },
   },
   {
