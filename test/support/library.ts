@@ -31,6 +31,13 @@ async function xvidMkv(file: string): Promise<void> {
   await promisify(execFile)('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...lavfi, ...codecs, file]);
 }
 
+/** A 30-second H.264/AAC film, long enough to seek 10 s both ways. */
+async function longMp4(file: string): Promise<void> {
+  const lavfi = ['-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-f', 'lavfi', '-i', 'sine=frequency=330'];
+  const codecs = ['-t', '30', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac'];
+  await promisify(execFile)('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...lavfi, ...codecs, file]);
+}
+
 export async function makeLibrary(): Promise<Library> {
   const { dir: root, cleanup } = await tempDir('aqua-library-');
   const video = path.join(demo, 'videos', 'big-buck-test.mp4');
@@ -47,6 +54,8 @@ export async function makeLibrary(): Promise<Library> {
   await copyFile(path.join(demo, 'videos', 'big-buck-test.en.vtt'), path.join(films, `${budapest}.en.vtt`));
   await copyFile(path.join(demo, 'videos', 'big-buck-test.de.srt'), path.join(films, `${budapest}.de.srt`));
   await xvidMkv(path.join(films, 'Broken XviD.mkv'));
+  await longMp4(path.join(films, 'Long Take.mp4'));
+  await copyFile(path.join(demo, 'videos', 'big-buck-test.en.vtt'), path.join(films, 'Long Take.en.vtt'));
   await copyFile(path.join(demo, 'videos', 'big-buck-test.en.vtt'), path.join(season, 'S01E01 - Pilot.en.vtt'));
   await writeFile(path.join(season, 'S01E01 - Pilot.nfo'), '<episodedetails><title>Pilot</title></episodedetails>\n');
   await copyFile(video, path.join(season, 'S01E01 - Pilot.mp4'));

@@ -39,9 +39,19 @@ export interface PageParts {
   readonly body: string;
 }
 
-/** The document around a page's body: meta, the stylesheet, the one script, and the icon symbols. */
+/** The scripts of each kind of page, run in this order (module scripts: deferred, each its own scope). */
+const SCRIPTS: Readonly<Record<PageKind, readonly string[]>> = {
+  listing: ['listing.js'],
+  player: ['viewer.js', 'player.js'],
+  image: ['viewer.js'],
+  text: ['viewer.js'],
+};
+
+/** The document around a page's body: meta, the stylesheet, the scripts, and the icon symbols. */
 export function renderPage(parts: PageParts): string {
-  const script = parts.kind === 'listing' ? 'listing.js' : 'viewer.js';
+  const scripts = SCRIPTS[parts.kind]
+    .map((name) => `<script type="module" src="${escapeHtml(parts.base + assetUrl(name))}"></script>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -52,7 +62,7 @@ export function renderPage(parts: PageParts): string {
 <title>${escapeHtml(parts.title)}</title>
 <link rel="icon" href="${escapeHtml(parts.base + assetUrl('favicon.svg'))}" type="image/svg+xml">
 <link rel="stylesheet" href="${escapeHtml(parts.base + assetUrl('style.css'))}">
-<script type="module" src="${escapeHtml(parts.base + assetUrl(script))}"></script>
+${scripts}
 </head>
 <body class="page-${parts.kind}">
 ${iconSprite()}
