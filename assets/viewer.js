@@ -24,9 +24,24 @@ document.addEventListener('keydown', (event) => {
     }
   } else if (event.key === 'Escape' && folder && !document.fullscreenElement) {
     event.preventDefault();
-    folder.click();
+    backToFolder();
   }
 });
+
+// Back to the folder as it was left: straight from it, that is the previous history entry (the browser
+// restores its scroll and selection); after stepping through files, the folder page replaces this one.
+// Either way no entry is added, and the folder selects this file (listing.js reads sessionStorage).
+function backToFolder() {
+  try {
+    sessionStorage.setItem('aqua-serve:return', JSON.stringify({ folder: folder.pathname, file: location.pathname }));
+  } catch {
+    // storage refused: the folder opens at its top
+  }
+  const from = document.referrer === '' ? null : new URL(document.referrer);
+  const fromFolder = from !== null && from.origin === location.origin && from.pathname === folder.pathname;
+  if (fromFolder && history.length > 1) history.back();
+  else location.replace(folder.href);
+}
 
 // Copy link: the absolute URL of the raw file. navigator.clipboard needs a secure context
 // (localhost is one, a LAN address over http is not); the fallback selects a hidden textarea.

@@ -49,7 +49,9 @@ export async function makeLibrary(): Promise<Library> {
   const texts = path.join(root, 'Texts');
   for (const dir of [films, season, photos, many, texts]) await mkdir(dir, { recursive: true });
   const budapest = 'The Grand Budapest Hotel (2014)';
-  for (const name of [`${LONG} 1.mp4`, `${LONG} 2.mp4`, `${LONG} 3.mp4`, 'Amélie (2001).mp4', `${budapest}.mp4`])
+  // Café in NFD (e + combining acute), as macOS writes names; Amélie in NFC.
+  const cafe = 'Cafe\u0301 Society (2016).mp4';
+  for (const name of [`${LONG} 1.mp4`, `${LONG} 2.mp4`, `${LONG} 3.mp4`, 'Amélie (2001).mp4', `${budapest}.mp4`, cafe])
     await copyFile(video, path.join(films, name));
   await copyFile(path.join(demo, 'videos', 'big-buck-test.en.vtt'), path.join(films, `${budapest}.en.vtt`));
   await copyFile(path.join(demo, 'videos', 'big-buck-test.de.srt'), path.join(films, `${budapest}.de.srt`));
