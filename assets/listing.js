@@ -163,7 +163,6 @@ table.addEventListener('click', (event) => {
 // One download button, moved to the row under the pointer or the keyboard selection.
 const download = document.createElement('a');
 download.className = 'dl';
-download.title = 'Download';
 download.innerHTML = '<svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>';
 function offerDownload(row) {
   if (!row || row === upRow || kindOf(row) === 'd') return download.remove();
@@ -171,6 +170,7 @@ function offerDownload(row) {
   download.href = `${link.getAttribute('href')}?download`;
   download.setAttribute('download', link.textContent);
   download.setAttribute('aria-label', `Download ${link.textContent}`);
+  download.title = `Download ${link.textContent}`;
   if (download.parentElement !== row.cells[3]) row.cells[3].append(download);
 }
 table.addEventListener('mouseover', (event) => {
