@@ -85,6 +85,7 @@ function choose(track) {
 }
 
 function toggleSubtitles() {
+  if (tracks.length === 0) return; // nothing to toggle: the remembered choice stays as it is
   choose(showing() ? null : (lastShown ?? initialTrack() ?? tracks[0] ?? null));
 }
 
