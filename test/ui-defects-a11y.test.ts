@@ -3,13 +3,14 @@
  * violation (contrast included) on the listing, player, image, text and error pages, in light and dark;
  * every row's download link is named after its file; error pages have landmarks.
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, type Running } from './helpers.js';
 import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
-import { LONG, makeLibrary, viewUrl, type Library } from './support/library.js';
+import { artifacts, LONG, makeLibrary, viewUrl, type Library } from './support/library.js';
 
 const PAGES = {
   listing: '/Series/Season%201/',
@@ -27,6 +28,7 @@ let axeSource = '';
 
 beforeAll(async () => {
   if (SKIP_BROWSER) return;
+  await mkdir(artifacts, { recursive: true });
   axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   library = await makeLibrary();
   srv = await start({ root: library.root });
@@ -75,6 +77,7 @@ describe.skipIf(SKIP_BROWSER)('accessibility', () => {
         if (kind === 'listing') await page.keyboard.press('ArrowDown'); // the download link shows on a row
         if (kind === 'player') await page.waitForSelector('.subs .chip[aria-pressed="true"]');
         found[kind] = await violations(page);
+        await page.screenshot({ path: path.join(artifacts, `defects-a11y-${kind}-${scheme}.png`) });
         await page.close();
       }
       expect(found).toEqual({ listing: [], films: [], player: [], image: [], text: [], error: [] });
