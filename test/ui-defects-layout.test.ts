@@ -16,6 +16,14 @@ const SCREENS = {
   phone: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
   desktop: { viewport: { width: 1440, height: 900 } },
   tv: { viewport: { width: 1920, height: 1080 } },
+  /** The phone without JavaScript: the folder page is a plain list of links. */
+  nojs: {
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+    deviceScaleFactor: 2,
+    javaScriptEnabled: false,
+  },
 } as const;
 
 const PAGES = {
@@ -66,7 +74,7 @@ function boxes(page: Page, selector: string): Promise<{ what: string; width: num
 }
 
 describe.skipIf(SKIP_BROWSER)('layout with very long names', () => {
-  for (const screen of Object.keys(SCREENS) as (keyof typeof SCREENS)[]) {
+  for (const screen of ['phone', 'desktop', 'tv'] as const) {
     it(`no page is wider than the ${screen} screen`, async () => {
       const wider: Record<string, number> = {};
       for (const [kind, url] of Object.entries(PAGES)) {
@@ -109,5 +117,24 @@ describe.skipIf(SKIP_BROWSER)('layout with very long names', () => {
       await page.close();
     }
     for (const share of Object.values(tall)) expect(share).toBeLessThanOrEqual(0.12);
+  });
+
+  it('without JavaScript, on a phone, the folder is a plain list of links to the files, as wide as the screen', async () => {
+    const page = await open('nojs', '/Series/Season%201/');
+    const links = await page.$$eval('tbody tr:not(.up) > td:first-child > a', (a) =>
+      a.map((l) => ({ href: l.getAttribute('href'), shown: (l as HTMLElement).offsetParent !== null })),
+    );
+    expect(links.map((l) => l.href)).toEqual([
+      'S01E01%20-%20Pilot.en.vtt',
+      'S01E01%20-%20Pilot.mp4',
+      'S01E01%20-%20Pilot.nfo',
+      'S01E02%20-%20The%20Second%20One.mp4',
+    ]);
+    expect(links.every((l) => l.shown)).toBe(true);
+    expect(await overflow(page)).toBe(0);
+    await page.screenshot({ path: path.join(artifacts, 'defects-nojs-phone.png') });
+    const player = await open('nojs', viewUrl('Films', 'The Grand Budapest Hotel (2014).mp4'));
+    expect(await player.isHidden('.subs')).toBe(true); // the chips need the script; the browser's menu remains
+    expect(await overflow(player)).toBe(0);
   });
 });
