@@ -16,6 +16,9 @@ const kindOf = (row) => row.classList[0];
 const VIEWER = new Set(['v', 'a', 'i', 't']);
 const FIRST_ORDER = { name: 'asc', size: 'desc', date: 'desc' };
 
+/** Case and accents folded away (NFD, combining marks dropped): "Amélie" and "AMELIE" are one. */
+const fold = (text) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
 // What each row is sorted and filtered by, read once: parallel arrays indexed like `rows`.
 const count = rows.length;
 const folded = new Array(count);
@@ -24,7 +27,7 @@ const sizes = new Float64Array(count);
 const mtimes = new Float64Array(count);
 for (let i = 0; i < count; i++) {
   const row = rows[i];
-  folded[i] = nameLink(row).textContent.normalize('NFC').toLowerCase();
+  folded[i] = fold(nameLink(row).textContent);
   isDir[i] = kindOf(row) === 'd' ? 1 : 0;
   sizes[i] = Number(row.dataset.s);
   mtimes[i] = Number(row.dataset.m);
@@ -99,11 +102,15 @@ table.querySelector('thead').addEventListener('submit', (event) => {
   applySort(button.dataset.sort, event.target.elements.order.value);
 });
 
-// Filtering: case-insensitive substring of the name; the parent row hides while a filter is active.
-// Only rows whose state changes are touched, so typing in a 10,000-row folder stays quick.
+// Filtering: every word of the query is in the name, in any order, case and accents ignored; the parent
+// row hides while a filter is active. Only rows whose state changes are touched, so typing in a
+// 10,000-row folder stays quick.
 let lastQuery = '';
 function applyFilter() {
-  const query = filter.value.trim().normalize('NFC').toLowerCase();
+  const words = fold(filter.value)
+    .split(/\s+/)
+    .filter((w) => w !== '');
+  const query = words.join(' ');
   if (query === lastQuery) return;
   lastQuery = query;
   let matches = 0;
@@ -111,7 +118,8 @@ function applyFilter() {
   const placeholder = document.createComment('rows');
   tbody.replaceWith(placeholder);
   for (let i = 0; i < count; i++) {
-    const hide = query !== '' && !folded[i].includes(query);
+    const name = folded[i];
+    const hide = query !== '' && !words.every((w) => name.includes(w));
     if (rows[i].hidden !== hide) rows[i].hidden = hide;
     if (!hide) matches++;
   }
@@ -120,7 +128,25 @@ function applyFilter() {
   noMatch.hidden = matches > 0 || count === 0;
   shown.hidden = query === '';
   shown.textContent = `${matches} of ${count} shown`;
-  select(firstVisible(1), false);
+  select(query === '' ? firstVisible(1) : bestMatch(), false);
+}
+
+// Files that come with a film (subtitles, metadata, checksums): a filter that finds a film and its
+// sidecars selects the film, so Enter plays it.
+const SIDECAR = /\.(vtt|srt|ass|ssa|sub|idx|nfo|sfv|md5|sha1|sha256)$/i;
+
+/** The row Enter opens: the first shown video or audio, else the first that is no sidecar, else the first. */
+function bestMatch() {
+  let first = null;
+  let plain = null;
+  for (const row of tbody.rows) {
+    if (row.hidden || row === upRow) continue;
+    const kind = kindOf(row);
+    if (kind === 'v' || kind === 'a') return row;
+    first ??= row;
+    if (!plain && !SIDECAR.test(nameLink(row).textContent)) plain = row;
+  }
+  return plain ?? first;
 }
 
 filter.addEventListener('input', applyFilter);
@@ -137,7 +163,6 @@ table.addEventListener('click', (event) => {
 // One download button, moved to the row under the pointer or the keyboard selection.
 const download = document.createElement('a');
 download.className = 'dl';
-download.title = 'Download';
 download.innerHTML = '<svg class="icon" aria-hidden="true"><use href="#i-download"/></svg>';
 function offerDownload(row) {
   if (!row || row === upRow || kindOf(row) === 'd') return download.remove();
@@ -145,6 +170,7 @@ function offerDownload(row) {
   download.href = `${link.getAttribute('href')}?download`;
   download.setAttribute('download', link.textContent);
   download.setAttribute('aria-label', `Download ${link.textContent}`);
+  download.title = `Download ${link.textContent}`;
   if (download.parentElement !== row.cells[3]) row.cells[3].append(download);
 }
 table.addEventListener('mouseover', (event) => {

@@ -1,4 +1,5 @@
-// aqua-serve viewer pages (player, image, text): keys for previous/next, copy link, media errors.
+// aqua-serve viewer pages (player, image, text): keys for previous/next and back, copy link. The player's own
+// keys, subtitles and media errors are in player.js.
 
 const page = document.body.className.replace(/^page-/, '');
 const prev = document.querySelector('a[rel=prev]');
@@ -9,7 +10,7 @@ document.addEventListener('keydown', (event) => {
   if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
   const target = event.target;
   if (target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement) return;
-  // On the player the arrow keys belong to the media element (seek, volume); p and n work everywhere.
+  // On the player the arrow keys seek (player.js); p and n work everywhere.
   const arrows = page === 'image';
   if ((event.key === 'ArrowLeft' && arrows) || event.key === 'p') {
     if (prev) {
@@ -21,11 +22,26 @@ document.addEventListener('keydown', (event) => {
       event.preventDefault();
       next.click();
     }
-  } else if (event.key === 'Escape' && folder) {
+  } else if (event.key === 'Escape' && folder && !document.fullscreenElement) {
     event.preventDefault();
-    folder.click();
+    backToFolder();
   }
 });
+
+// Back to the folder as it was left: straight from it, that is the previous history entry (the browser
+// restores its scroll and selection); after stepping through files, the folder page replaces this one.
+// Either way no entry is added, and the folder selects this file (listing.js reads sessionStorage).
+function backToFolder() {
+  try {
+    sessionStorage.setItem('aqua-serve:return', JSON.stringify({ folder: folder.pathname, file: location.pathname }));
+  } catch {
+    // storage refused: the folder opens at its top
+  }
+  const from = document.referrer === '' ? null : new URL(document.referrer);
+  const fromFolder = from !== null && from.origin === location.origin && from.pathname === folder.pathname;
+  if (fromFolder && history.length > 1) history.back();
+  else location.replace(folder.href);
+}
 
 // Copy link: the absolute URL of the raw file. navigator.clipboard needs a secure context
 // (localhost is one, a LAN address over http is not); the fallback selects a hidden textarea.
@@ -66,34 +82,10 @@ for (const button of document.querySelectorAll('button[data-copy]')) {
   });
 }
 
-// A format that may or may not play: reveal the download note when the browser gives up on it.
-const media = document.getElementById('media');
-const mediaNote = document.querySelector('[data-media-error]');
-if (media && mediaNote) {
-  media.addEventListener('error', () => {
-    mediaNote.hidden = false;
-    media.hidden = true;
-  });
-}
-
 // Keep the picture's neighbour warm so stepping is instant (same-origin image, allowed by img-src).
 if (page === 'image' && next) {
   const href = next.getAttribute('href').replace(/\?view$/, '');
   const img = new Image();
   img.decoding = 'async';
   img.src = href;
-}
-
-// Subtitles: the page marks the first track as default; prefer one in the visitor's language.
-if (media instanceof HTMLVideoElement && media.textTracks.length > 1) {
-  const wanted = (navigator.languages || [navigator.language]).map((l) => l.toLowerCase().split('-')[0]);
-  const tracks = Array.from(media.textTracks);
-  const rank = (track) => {
-    const at = wanted.indexOf((track.language || '').toLowerCase().split('-')[0]);
-    return at < 0 ? Number.POSITIVE_INFINITY : at;
-  };
-  const best = tracks.reduce((a, b) => (rank(b) < rank(a) ? b : a));
-  if (rank(best) !== Number.POSITIVE_INFINITY) {
-    for (const track of tracks) track.mode = track === best ? 'showing' : 'disabled';
-  }
 }

@@ -93,7 +93,8 @@ describe('the packed tarball', () => {
       expect(packedFiles).toContain(`dist/${file}`);
     }
     expect(packedFiles.filter((f) => f.startsWith('src/') || f.startsWith('test/'))).toEqual([]);
-    for (const asset of ['style.css', 'listing.js', 'viewer.js', 'favicon.svg'])
+    const pageAssets = ['style.css', 'listing.css', 'viewer.css', 'screens.css', 'favicon.svg'];
+    for (const asset of [...pageAssets, 'listing.js', 'listing-return.js', 'viewer.js', 'player.js'])
       expect(packedFiles).toContain(`assets/${asset}`);
     expect(packedFiles).not.toContain('dist/.tsbuildinfo');
   });
@@ -147,7 +148,7 @@ describe('npx aqua-serve from the installed package', () => {
       expect(listing.body).toContain('href="sub%20dir/"'); // rows link relatively, one plain link each
       // The page's own assets ship in the package (assets/) and are served under /.aqua/.
       const assets = [...listing.body.matchAll(/(?:href|src)="\/(\.aqua\/[^"]+)"/g)].map((m) => m[1]);
-      expect(assets.length).toBe(3);
+      expect(assets.length).toBe(6); // favicon, three stylesheets, two scripts
       for (const asset of assets) expect((await get(url + asset)).status, asset).toBe(200);
     } finally {
       child.kill('SIGTERM');

@@ -39,6 +39,6 @@ export function renderErrorPage(status: number, home: string): { body: string; p
     '<meta name="viewport" content="width=device-width,initial-scale=1"><meta name="color-scheme" content="light dark">' +
     `<title>${status} ${page.title}</title><style>${STYLE}</style></head>` +
     `<body><main><h1>${status} ${page.title}</h1><p>${page.text}</p>` +
-    `<p><a href="${escapeHtml(home)}">Back to the top folder</a></p></main></body></html>\n`;
+    `<nav aria-label="Site"><p><a href="${escapeHtml(home)}">Back to the top folder</a></p></nav></main></body></html>\n`;
   return { body, policy: ERROR_PAGE_POLICY };
 }

@@ -122,6 +122,12 @@ const DOWNLOAD_FOLDER =
   `<form class="dl-folder-form"><button class="dl-folder" name="download" value="zip" title="Download this folder as a ZIP">` +
   `${icon('download')}<span>Download folder</span></button></form>`;
 
+/** What a folder is called in its tab title and heading: its own name (`Films` for `/Films/`), or `Home`. */
+export function folderName(folderPath: string): string {
+  const segments = folderPath.split('/').filter((s) => s !== '');
+  return segments.at(-1) ?? 'Home';
+}
+
 /** Where the rows go in the page: split out once the page around them is rendered. */
 const ROWS = '\u0000rows\u0000';
 
@@ -143,6 +149,7 @@ ${renderCrumbs(place.base, place.path)}
 <span class="playlist" hidden><button class="btn" type="button" data-playlist="open" title="Open this folder's media as a playlist (VLC, mpv, Kodi)">${icon('video')}Play in VLC</button><button class="btn" type="button" data-playlist="copy" title="Copy the playlist's address">${icon('link')}<span class="label">Copy playlist</span></button></span>${view.archives ? DOWNLOAD_FOLDER : ''}
 </header>
 <main>
+<h1 class="sr">${escapeHtml(folderName(place.path))}</h1>
 <table class="listing" data-sort="${view.sort}" data-order="${view.order}">
 <thead><tr>${COLUMNS.map((c) => headerCell(c, view)).join('')}<th scope="col" class="col-dl"><span class="sr">Download</span></th></tr></thead>
 <tbody>
@@ -151,7 +158,7 @@ ${parentRow}${ROWS}</tbody>
 ${ROWS}<p class="no-match" hidden>No names match the filter.</p>
 </main>
 <footer class="totals"><span class="shown" hidden></span><span class="total">${ROWS}</span></footer>`;
-  const page = renderPage({ title: `${place.path} — aqua-serve`, base: place.base, kind: 'listing', body });
+  const page = renderPage({ title: `${folderName(place.path)} — aqua-serve`, base: place.base, kind: 'listing', body });
   const [start, beforeEmpty, beforeTotals, after] = page.split(ROWS) as [string, string, string, string];
   return {
     start,

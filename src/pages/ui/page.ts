@@ -39,9 +39,30 @@ export interface PageParts {
   readonly body: string;
 }
 
-/** The document around a page's body: meta, the stylesheet, the one script, and the icon symbols. */
+/** The scripts of each kind of page, run in this order (module scripts: deferred, each its own scope). */
+const SCRIPTS: Readonly<Record<PageKind, readonly string[]>> = {
+  listing: ['listing.js', 'listing-return.js'],
+  player: ['viewer.js', 'player.js'],
+  image: ['viewer.js'],
+  text: ['viewer.js'],
+};
+
+/** The stylesheets of each kind of page: the shared one, the kind's own, then the screen sizes. */
+const STYLES: Readonly<Record<PageKind, readonly string[]>> = {
+  listing: ['style.css', 'listing.css', 'screens.css'],
+  player: ['style.css', 'viewer.css', 'screens.css'],
+  image: ['style.css', 'viewer.css', 'screens.css'],
+  text: ['style.css', 'viewer.css', 'screens.css'],
+};
+
+/** The document around a page's body: meta, the stylesheets, the scripts, and the icon symbols. */
 export function renderPage(parts: PageParts): string {
-  const script = parts.kind === 'listing' ? 'listing.js' : 'viewer.js';
+  const scripts = SCRIPTS[parts.kind]
+    .map((name) => `<script type="module" src="${escapeHtml(parts.base + assetUrl(name))}"></script>`)
+    .join('\n');
+  const styles = STYLES[parts.kind]
+    .map((name) => `<link rel="stylesheet" href="${escapeHtml(parts.base + assetUrl(name))}">`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -51,8 +72,8 @@ export function renderPage(parts: PageParts): string {
 <meta name="referrer" content="same-origin">
 <title>${escapeHtml(parts.title)}</title>
 <link rel="icon" href="${escapeHtml(parts.base + assetUrl('favicon.svg'))}" type="image/svg+xml">
-<link rel="stylesheet" href="${escapeHtml(parts.base + assetUrl('style.css'))}">
-<script type="module" src="${escapeHtml(parts.base + assetUrl(script))}"></script>
+${styles}
+${scripts}
 </head>
 <body class="page-${parts.kind}">
 ${iconSprite()}

@@ -27,6 +27,16 @@ Download it and open it in a media player such as VLC or mpv.</p>
 }
 
 /**
+ * One chip per track, which the script makes switch to it (pressed: showing; pressed again: off). Hidden
+ * until the script runs: without it they would do nothing, and the browser's own menu is there.
+ */
+function subtitleChips(subtitles: readonly SubtitleTrack[]): string {
+  const chip = (s: SubtitleTrack, i: number): string =>
+    `<button type="button" class="chip" data-track="${i}" aria-pressed="false">${escapeHtml(s.label)}${s.convert ? ' <small>(SRT)</small>' : ''}</button>`;
+  return `<p class="subs" hidden><span id="subs-label">Subtitles:</span> <span role="group" aria-labelledby="subs-label">${subtitles.map(chip).join(' ')}</span></p>`;
+}
+
+/**
  * The player page of a video or audio file: an HTML5 media element on the raw file URL (the browser
  * seeks with Range requests), subtitle tracks, previous/next, download and copy-link. A format browsers
  * do not play gets a note and the download instead of a broken player; a format that may or may not play
@@ -43,19 +53,17 @@ export function renderPlayerHtml(view: PlayerView): string {
       view.kind === 'video'
         ? `<video id="media" controls preload="metadata" playsinline src="${src}">${tracks}</video>`
         : `<div class="audio-art">${icon('audio', 'k-audio')}</div><audio id="media" controls preload="metadata" src="${src}"></audio>`;
-    stage = media + (view.playability === 'maybe' ? note(view, true) : '');
+    // Even a format browsers play may hold a codec this one does not decode: the script shows the note then.
+    stage = media + note(view, true);
   }
-  const subs =
-    view.kind === 'video' && view.subtitles.length > 0
-      ? `<p class="subs">Subtitles: ${view.subtitles.map((s) => `<span class="chip">${escapeHtml(s.label)}${s.convert ? ' <small>(SRT)</small>' : ''}</span>`).join(' ')}</p>`
-      : '';
+  const subs = view.kind === 'video' && view.subtitles.length > 0 ? subtitleChips(view.subtitles) : '';
   const body = `${fileHeader(view)}
 <main class="viewer ${view.kind}">
 <div class="stage">${stage}</div>
 ${fileMeta(view)}
 ${subs}
 ${prevNext(view)}
-<p class="keys"><kbd>p</kbd> previous · <kbd>n</kbd> next · <kbd>Esc</kbd> back to the folder</p>
+<p class="keys"><kbd>Space</kbd> play · <kbd>←</kbd> <kbd>→</kbd> 10 s · <kbd>f</kbd> full screen · <kbd>c</kbd> subtitles · <kbd>m</kbd> mute · <kbd>p</kbd> previous · <kbd>n</kbd> next · <kbd>Esc</kbd> back to the folder</p>
 </main>`;
   return renderPage({ title: `${view.name} — aqua-serve`, base: view.base, kind: 'player', body });
 }
