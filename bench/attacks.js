@@ -450,7 +450,8 @@ async function main() {
       }
     }
   } finally {
-    rmSync(tree.dir, { recursive: true, force: true });
+    if (process.env.AQUA_KEEP) console.error(`kept ${tree.dir}`);
+    else rmSync(tree.dir, { recursive: true, force: true });
   }
   const header = '| attack | build | RSS idle → peak | worst 13-byte request | probes failed | what the attack got |';
   console.log(`\n${header}\n| --- | --- | --- | --- | --- | --- |`);

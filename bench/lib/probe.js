@@ -16,6 +16,7 @@ export function fetchAll(t, path, timeoutMs) {
   return new Promise((done) => {
     const started = performance.now();
     let first = 0;
+    let connectMs = 0;
     const options = { host: '127.0.0.1', port: t.port, path, agent: false, headers: { connection: 'close' } };
     /** @param {http.IncomingMessage} res */
     const onResponse = (res) => {
@@ -25,15 +26,16 @@ export function fetchAll(t, path, timeoutMs) {
         bytes += c.length;
       });
       res.on('end', () =>
-        done({ status: res.statusCode ?? 0, bytes, firstMs: first, ms: performance.now() - started }),
+        done({ status: res.statusCode ?? 0, bytes, connectMs, firstMs: first, ms: performance.now() - started }),
       );
       res.on('error', () => done({ status: 0, bytes, firstMs: first, ms: performance.now() - started }));
     };
     const req = t.tls
       ? https.get({ ...options, rejectUnauthorized: false }, onResponse)
       : http.get(options, onResponse);
+    req.once('socket', (socket) => socket.once('connect', () => (connectMs = performance.now() - started)));
     req.setTimeout(timeoutMs, () => req.destroy());
-    req.on('error', () => done({ status: 0, bytes: 0, firstMs: first, ms: performance.now() - started }));
+    req.on('error', () => done({ status: 0, bytes: 0, connectMs, firstMs: first, ms: performance.now() - started }));
   });
 }
 
@@ -82,6 +84,11 @@ async function probeLoop() {
     count += 1;
     if (r.status !== 200 || r.bytes !== bytes) failed += 1;
     worst = Math.max(worst, r.ms);
+    // AQUA_PROBE_LOG=1: every probe on stderr (status, connect, first byte, whole), to see where a slow one waited.
+    if (process.env.AQUA_PROBE_LOG)
+      process.stderr.write(
+        `probe ${r.status} connect ${r.connectMs.toFixed(0)} first ${r.firstMs.toFixed(0)} ms ${r.ms.toFixed(0)}\n`,
+      );
     await sleep(100);
   }
   process.send?.({ type: 'result', worstMs: worst, failed, count });
