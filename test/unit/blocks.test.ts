@@ -64,6 +64,32 @@ describe('BlockCache', () => {
     }
   });
 
+  it('keeps a block hit again and again while a scan of blocks read once passes through (issue 12)', async () => {
+    // 2,000 downloads of large files each read their blocks once; a 13-byte page asked for every 100 ms must stay
+    // cached, or every request for it needs a descriptor (503 when the budget is spent) and a thread-pool read.
+    const big = Buffer.alloc(1024 * 1024, 1);
+    await writeFile(path.join(dir, 'big.bin'), big);
+    const cache = new BlockCache({ blockSize: 4096, maxBytes: 64 * 4096 });
+    const small = await open(path.join(dir, 'f.bin'));
+    const scan = await open(path.join(dir, 'big.bin'));
+    try {
+      const hot = identityKey(await small.stat());
+      const cold = identityKey(await scan.stat());
+      await cache.get(small, hot, 0, content.length);
+      expect(cache.peek(hot, 0)).toBeDefined(); // asked for a second time: it is in use
+      for (let index = 0; index < 256; index++) {
+        // Four times the cache's size, each block once; the hot block is asked for again only after the scan has
+        // gone twice round the cache.
+        await cache.get(scan, cold, index, big.length);
+        if (index % 128 === 127) expect(cache.peek(hot, 0), `after ${index + 1} scanned blocks`).toBeDefined();
+      }
+      expect(cache.size).toBeLessThanOrEqual(64 * 4096);
+    } finally {
+      await small.close();
+      await scan.close();
+    }
+  });
+
   it('caches nothing with a zero budget, and still reads', async () => {
     const cache = new BlockCache({ blockSize: 4096, maxBytes: 0 });
     const fh = await open(path.join(dir, 'f.bin'));

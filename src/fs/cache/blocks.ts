@@ -28,6 +28,9 @@ export class FileChangedError extends Error {
 /** Files read in runs ({@link BlockCache.getRun}) are cached only up to this share of the cache's size. */
 export const RUN_CACHE_SHARE = 1 / 4;
 
+/** The share of the cache that blocks hit at least once may fill; the rest is for blocks read once. */
+export const PROTECTED_SHARE = 3 / 4;
+
 /**
  * A bounded, shared cache of aligned blocks of files (second-chance LRU), keyed by file identity and block index: many
  * clients streaming the same film cost one copy of each block and one read of it. Blocks are
@@ -39,10 +42,14 @@ export class BlockCache {
   readonly blockSize: number;
   readonly maxBytes: number;
   /**
-   * Insertion order is the eviction order; `used` gives a block a second chance (CLOCK), so a hit costs a flag, not a
-   * Map re-insert.
+   * Segmented LRU, so that a scan cannot flush the blocks in use: a block enters `probation`; a hit there moves it to
+   * `protected` (at most {@link PROTECTED_SHARE} of the budget; past it, the oldest protected block goes back to
+   * probation). Eviction takes the oldest probation block first. Thousands of downloads of large files each read
+   * their blocks once, and churn probation only; a page asked for every 100 ms stays. Map order is age order.
    */
-  private readonly blocks = new Map<string, { block: Buffer; used: boolean }>();
+  private readonly probation = new Map<string, Buffer>();
+  private readonly protected = new Map<string, Buffer>();
+  private protectedBytes = 0;
   private readonly loading = new Map<string, Promise<Buffer>>();
   private bytes = 0;
 
@@ -58,10 +65,34 @@ export class BlockCache {
 
   /** The cached block, if present (and marked as recently used). */
   peek(id: string, index: number): Buffer | undefined {
-    const entry = this.blocks.get(`${id}#${index}`);
-    if (!entry) return undefined;
-    entry.used = true;
-    return entry.block;
+    return this.hit(`${id}#${index}`);
+  }
+
+  /** A hit: a protected block becomes the youngest; a probation block is promoted. */
+  private hit(key: string): Buffer | undefined {
+    const kept = this.protected.get(key);
+    if (kept) {
+      this.protected.delete(key);
+      this.protected.set(key, kept);
+      return kept;
+    }
+    const block = this.probation.get(key);
+    if (!block) return undefined;
+    this.probation.delete(key);
+    this.protected.set(key, block);
+    this.protectedBytes += block.length;
+    for (const [oldKey, old] of this.protected) {
+      if (this.protectedBytes <= this.maxBytes * PROTECTED_SHARE) break;
+      this.protected.delete(oldKey);
+      this.protectedBytes -= old.length;
+      this.probation.set(oldKey, old);
+    }
+    return block;
+  }
+
+  /** Cached, in either segment. */
+  private has(key: string): boolean {
+    return this.probation.has(key) || this.protected.has(key);
   }
 
   /**
@@ -139,7 +170,7 @@ export class BlockCache {
   /** Neither cached nor being read. */
   private isAbsent(id: string, index: number): boolean {
     const key = `${id}#${index}`;
-    return !this.blocks.has(key) && !this.loading.has(key);
+    return !this.has(key) && !this.loading.has(key);
   }
 
   /**
@@ -148,11 +179,8 @@ export class BlockCache {
    * time — and kept within the same byte budget as the blocks (a buffer larger than the budget is not kept).
    */
   async remember(key: string, produce: () => Promise<Buffer>): Promise<Buffer> {
-    const entry = this.blocks.get(key);
-    if (entry) {
-      entry.used = true;
-      return entry.block;
-    }
+    const cached = this.hit(key);
+    if (cached) return cached;
     let pending = this.loading.get(key);
     if (!pending) {
       pending = produce().finally(() => this.loading.delete(key));
@@ -185,19 +213,15 @@ export class BlockCache {
   }
 
   private store(key: string, block: Buffer): void {
-    if (block.length > this.maxBytes) return;
-    this.blocks.set(key, { block, used: false });
+    if (block.length > this.maxBytes || this.has(key)) return;
+    this.probation.set(key, block);
     this.bytes += block.length;
-    // Evict from the oldest end; a block used since its last pass goes to the young end instead, once.
-    for (const [oldKey, old] of this.blocks) {
-      if (this.bytes <= this.maxBytes) break;
-      this.blocks.delete(oldKey);
-      if (old.used && oldKey !== key) {
-        old.used = false;
-        this.blocks.set(oldKey, old);
-      } else {
-        this.bytes -= old.block.length;
-      }
+    while (this.bytes > this.maxBytes) {
+      const segment = this.probation.size > 0 ? this.probation : this.protected;
+      const [oldKey, old] = segment.entries().next().value as [string, Buffer];
+      segment.delete(oldKey);
+      this.bytes -= old.length;
+      if (segment === this.protected) this.protectedBytes -= old.length;
     }
   }
 }
