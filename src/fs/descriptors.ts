@@ -19,6 +19,9 @@ export interface Holder {
   release(): void;
 }
 
+/** A file this small is read in one go and its descriptor closed at once: it is never refused for lack of one. */
+export const BRIEF_BYTES = 64 * 1024;
+
 /** A holder unused for this long may have its descriptor taken back (its client is not reading). */
 const IDLE_MS = 1_000;
 
@@ -45,11 +48,14 @@ export class DescriptorBudget {
   /**
    * Make room for one more descriptor: under the limit, nothing to do; at it, the longest-idle holder
    * gives its descriptor back. If none is idle, a new request is refused (503) while a running download
-   * that needs its file back (`resume`) goes over the limit rather than fail.
+   * that needs its file back (`resume`) goes over the limit rather than fail — and so does a new request
+   * for a file of at most {@link BRIEF_BYTES} (`size`, when known): its socket takes it whole at once, so
+   * its descriptor is closed as soon as it was read, and a small page stays answerable under the attack.
    */
-  admit(kind: 'new' | 'resume'): void {
+  admit(kind: 'new' | 'resume', size?: number): void {
     if (this.count < this.limit || this.reclaimOne()) return;
-    if (kind === 'new') throw new HttpError(503, 'file descriptor budget exhausted');
+    if (kind === 'new' && !(size !== undefined && size <= BRIEF_BYTES))
+      throw new HttpError(503, 'file descriptor budget exhausted');
   }
 
   /** The holder used its descriptor just now. */

@@ -103,7 +103,7 @@ export async function openKnown(
   expected: FileIdentity,
   kind: 'new' | 'resume' = 'new',
 ): Promise<FileHandle> {
-  descriptors.admit(kind);
+  descriptors.admit(kind, expected.size);
   const fh = await openNonBlocking(abs).catch(() => {
     throw new FileGoneError();
   });
