@@ -16,6 +16,8 @@ import type { HeaderRule } from '../handler/options.js';
 import { ConfigError, parseSiteConfig } from '../site/config.js';
 import { openBrowser, printQr } from './terminal.js';
 import { parseWorkers, runPrimary, WORKER_PORT_ENV } from './workers.js';
+import { uploadBanner, uploadConfig, uploadOptions, uploadServeOptions } from '../upload/cli.js';
+import type { UploadConfig, UploadFlags } from '../upload/cli.js';
 
 /** The server the CLI runs: plain HTTP, or HTTPS with --tls-cert/--tls-key. */
 type AnyAquaServer = AquaServer<http.Server | Http2SecureServer>;
@@ -67,6 +69,8 @@ export interface Config {
   readonly config: string | true;
   /** The serve flags given on the command line (they win over the config file; the others leave it the say). */
   readonly given: ReadonlySet<string>;
+  /** `--upload [subfolder]` and its flags; `null`: uploads off. */
+  readonly upload: UploadConfig | null;
 }
 
 /** The flags a config file may also set. */
@@ -103,7 +107,7 @@ function seconds(name: string): (value: string) => number {
 }
 
 export function buildProgram(): Command {
-  return new Command('aqua-serve')
+  const program = new Command('aqua-serve')
     .description(
       'Serve a folder over HTTP: a listing page for every folder, every file streamed, seekable and resumable.',
     )
@@ -176,7 +180,9 @@ export function buildProgram(): Command {
     .option(
       '--auth <user:password>',
       'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)',
-    )
+    );
+  for (const option of uploadOptions()) program.addOption(option);
+  return program
     .option(
       '--tls-cert <file>',
       'serve HTTPS (HTTP/2, HTTP/1.1 fallback) with this PEM certificate chain; needs --tls-key',
@@ -214,7 +220,7 @@ export function buildProgram(): Command {
     });
 }
 
-interface ParsedFlags {
+interface ParsedFlags extends UploadFlags {
   port?: number;
   host?: string;
   dotfiles: boolean;
@@ -307,6 +313,9 @@ export async function loadConfig(
   }
   if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
     throw new UsageError('--tls-cert and --tls-key go together');
+  const upload = await uploadConfig(flags, root, auth).catch((err: unknown) => {
+    throw err instanceof RangeError ? new UsageError(err.message) : err;
+  });
   const tls =
     flags.tlsCert !== undefined && flags.tlsKey !== undefined
       ? Object.freeze({ certFile: path.resolve(flags.tlsCert), keyFile: path.resolve(flags.tlsKey) })
@@ -341,6 +350,7 @@ export async function loadConfig(
     headers: headerRules(flags.header ?? []),
     config: await checkSiteConfig(root, flags.config),
     given,
+    upload,
   });
 }
 
@@ -478,6 +488,7 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     graceSeconds: config.graceSeconds,
     timeouts: { sendMs: config.sendTimeoutSeconds * 1000 },
     auth: config.auth,
+    ...uploadServeOptions(config.upload),
     logger,
   };
   let aqua: AnyAquaServer;
@@ -534,6 +545,7 @@ function printBanner(config: Config, bound: { address: AddressInfo; movedFrom?: 
     lines.push(`  port ${bound.movedFrom} is in use; took free port ${bound.address.port} instead`);
   lines.push(`  Local:   ${local}`);
   for (const url of lan) lines.push(`  Network: ${url}`);
+  lines.push(...uploadBanner(config.upload));
   process.stdout.write(lines.join('\n') + '\n');
 }
 

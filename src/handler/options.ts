@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { resolveUploadSettings, type UploadSettings } from '../upload/options.js';
 
 /** Extra response headers for request paths matching `source` (a pattern: see the README's "Serving a built site"). */
 export interface HeaderRule {
@@ -124,6 +125,25 @@ export interface ServeOptions extends SiteOptions {
   /** Also offer `?download=tar.gz` (`--archive-gzip`): costs CPU, unknown length, no Range. Default `false`. */
   archiveGzip?: boolean;
   /**
+   * Uploads (`--upload [subfolder]`): `true` accepts them anywhere in the tree, a folder path (`'incoming'`,
+   * relative to the root) only there and below. Plain `PUT` (curl -T) and tus 1.0 (`POST` to a folder URL or
+   * to `/.aqua/upload/`); bytes are staged in `<root>/.aqua-uploads/` and renamed into place when complete (see
+   * the README's "Uploads"). Needs `private: true` (your own middleware authenticates; `createAquaServer` sets it
+   * with `auth`) or `uploadAnonymous: true`, else a `RangeError`. Default `false`.
+   */
+  upload?: boolean | string;
+  /** Replace an existing file of the same name (`--upload-overwrite`). Default `false`: `name (1).ext`. */
+  uploadOverwrite?: boolean;
+  /** Largest upload in bytes (`--upload-max-size <size>`); larger ones answer 413. Default `null`: free space only. */
+  uploadMaxSize?: number | null;
+  /**
+   * Seconds an unfinished upload is kept after its last byte arrived (`--upload-expire <duration>`); then its
+   * staging files are removed. Default 86,400 (a day).
+   */
+  uploadExpireSeconds?: number;
+  /** Accept uploads without authentication (`--upload-anonymous`). Default `false`. */
+  uploadAnonymous?: boolean;
+  /**
    * Where the handler reports failures (a 5xx, with the error; never sent to the client).
    * Default: none. Per-response lines come from `createAquaServer`'s `logger` (`--log-level`, `--log-format`).
    */
@@ -144,6 +164,8 @@ export interface ResolvedServeOptions {
   readonly archives: boolean;
   readonly archiveMaxFiles: number;
   readonly archiveGzip: boolean;
+  /** Uploads, or `null` when they are off. */
+  readonly upload: UploadSettings | null;
   readonly logger: Logger | null;
 }
 
@@ -158,7 +180,7 @@ export const DEFAULT_ARCHIVE_MAX_FILES = 100_000;
 
 /**
  * Apply the defaults to {@link ServeOptions} and validate them; throws `RangeError` for a bad `chunkSize`,
- * `cacheSeconds` or `archiveMaxFiles`.
+ * `cacheSeconds`, `archiveMaxFiles` or upload option (see `upload/options.ts`).
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
   for (const name of BOOLEAN_OPTIONS) checkBoolean(options, name);
@@ -187,6 +209,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
     archives: options.archives ?? true,
     archiveMaxFiles,
     archiveGzip: options.archiveGzip ?? false,
+    upload: resolveUploadSettings(options),
     logger: options.logger ?? null,
   });
 }
@@ -201,6 +224,8 @@ const BOOLEAN_OPTIONS = [
   'cors',
   'archives',
   'archiveGzip',
+  'uploadOverwrite',
+  'uploadAnonymous',
 ] as const satisfies readonly (keyof ServeOptions)[];
 
 function checkBoolean(options: ServeOptions, name: (typeof BOOLEAN_OPTIONS)[number]): void {

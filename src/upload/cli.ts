@@ -1,0 +1,117 @@
+/**
+ * The upload flags of `aqua-serve` (`--upload [subfolder]`, `--upload-overwrite`, `--upload-max-size`,
+ * `--upload-expire`, `--upload-anonymous`): their commander options, their check into a frozen
+ * {@link UploadConfig}, the serve options they give, and the banner line that says who may upload where.
+ */
+import { InvalidArgumentError, Option } from 'commander';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ServeOptions } from '../handler/options.js';
+import { parseDuration, parseSize } from './options.js';
+
+/** The upload flags as commander parses them. */
+export interface UploadFlags {
+  upload?: boolean | string;
+  uploadOverwrite?: boolean;
+  uploadMaxSize?: number;
+  uploadExpire?: number;
+  uploadAnonymous?: boolean;
+}
+
+/** Uploads as the command line asked for them. */
+export interface UploadConfig {
+  /** The subfolder uploads go into (relative to the root, `/`-separated); `''` for the whole tree. */
+  readonly folder: string;
+  readonly overwrite: boolean;
+  readonly maxSize: number | null;
+  readonly expireSeconds: number | undefined;
+  readonly anonymous: boolean;
+}
+
+function parsed<T>(parse: (text: string, flag: string) => T, flag: string): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text, flag);
+    } catch (err) {
+      throw new InvalidArgumentError((err as Error).message);
+    }
+  };
+}
+
+/** The commander options, in the order `--help` lists them. */
+export function uploadOptions(): Option[] {
+  return [
+    new Option(
+      '--upload [subfolder]',
+      'accept uploads (curl -T, tus clients) anywhere, or only into this folder of the root; needs --auth',
+    ),
+    new Option('--upload-overwrite', 'an upload replaces a file of the same name (default: "name (1).ext")'),
+    new Option(
+      '--upload-max-size <size>',
+      'largest upload, in bytes or with k/M/G/T (e.g. 20G); larger is 413',
+    ).argParser(parsed(parseSize, '--upload-max-size')),
+    new Option(
+      '--upload-expire <duration>',
+      'remove unfinished uploads this long after their last byte: seconds, or 90m, 36h, 7d (default 24h)',
+    ).argParser(parsed(parseDuration, '--upload-expire')),
+    new Option('--upload-anonymous', 'accept uploads without --auth: anyone who reaches the server may upload'),
+  ];
+}
+
+/**
+ * Check the upload flags: `null` without `--upload`. Throws a `RangeError` with the line the CLI prints for an
+ * upload flag without `--upload`, `--upload` with neither `--auth` nor `--upload-anonymous`, or a subfolder
+ * that is not a folder of the root.
+ */
+export async function uploadConfig(
+  flags: UploadFlags,
+  root: string,
+  auth: string | undefined,
+): Promise<UploadConfig | null> {
+  if (flags.upload === undefined || flags.upload === false) {
+    const stray = (['uploadOverwrite', 'uploadMaxSize', 'uploadExpire', 'uploadAnonymous'] as const).find(
+      (key) => flags[key] !== undefined && flags[key] !== false,
+    );
+    if (stray) throw new RangeError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())} needs --upload`);
+    return null;
+  }
+  const anonymous = flags.uploadAnonymous === true;
+  if (auth === undefined && !anonymous)
+    throw new RangeError('--upload needs --auth (or --upload-anonymous, to let anyone who reaches the server upload)');
+  const folder = flags.upload === true ? '' : flags.upload.replace(/^\/+|\/+$/g, '');
+  if (folder !== '') {
+    const st = await stat(path.join(root, folder)).catch(() => null);
+    if (!st?.isDirectory()) throw new RangeError(`--upload: no folder ${JSON.stringify(folder)} in ${root}`);
+  }
+  return Object.freeze({
+    folder,
+    overwrite: flags.uploadOverwrite === true,
+    maxSize: flags.uploadMaxSize ?? null,
+    expireSeconds: flags.uploadExpire,
+    anonymous,
+  });
+}
+
+/** The serve options of an upload config. */
+export function uploadServeOptions(config: UploadConfig | null): ServeOptions {
+  if (!config) return {};
+  return {
+    upload: config.folder === '' ? true : config.folder,
+    uploadOverwrite: config.overwrite,
+    uploadMaxSize: config.maxSize,
+    uploadExpireSeconds: config.expireSeconds,
+    uploadAnonymous: config.anonymous,
+  };
+}
+
+/** The banner's line about uploads: none when they are off. */
+export function uploadBanner(config: UploadConfig | null): string[] {
+  if (!config) return [];
+  const where = config.folder === '' ? 'anywhere in the tree' : `into /${config.folder}/`;
+  const who = config.anonymous ? 'from ANYONE (--upload-anonymous)' : 'from the --auth user only';
+  const limits = [
+    config.overwrite ? 'overwriting existing files' : 'never overwriting',
+    config.maxSize === null ? null : `at most ${config.maxSize} bytes`,
+  ].filter((s) => s !== null);
+  return [`  Uploads: ON ${where}, ${who}; ${limits.join(', ')}`];
+}
