@@ -38,15 +38,17 @@ export function call(
 }
 
 /**
- * Send a request head announcing `length` body bytes, then only `part` of them, then reset the connection:
- * a client that went away mid-upload. Resolves once the socket is closed.
+ * Send a request head announcing more body bytes than `part`, then only `part`, then close the connection:
+ * a client that went away mid-upload. `end` sends a FIN after the bytes (the server reads every one of them);
+ * `reset` an RST (it may lose those still unread). Resolves once the socket is closed.
  */
-export function sendCut(port: number, head: string, part: Buffer): Promise<void> {
+export function sendCut(port: number, head: string, part: Buffer, how: 'end' | 'reset' = 'reset'): Promise<void> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => {
       socket.write(head);
-      socket.write(part, () => socket.resetAndDestroy());
+      socket.write(part, () => (how === 'end' ? socket.end() : socket.resetAndDestroy()));
     });
+    socket.resume();
     socket.on('error', () => undefined);
     socket.on('close', () => resolve());
   });
