@@ -4,7 +4,7 @@
  * its server, and tus-js-client from Node interrupted twice and resumed.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, symlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,8 @@ beforeAll(async () => {
   root = t.dir;
   await mkdir(path.join(root, 'in'));
   await mkdir(path.join(root, 'other'));
+  await mkdir(path.join(root, 'outside-area'));
+  await symlink(path.join(root, 'outside-area'), path.join(root, 'in', 'escape'));
   server = await start({ root, auth: USER, upload: 'in', uploadMaxSize: 64 * 2 ** 20, logger: log.logger });
 });
 
@@ -123,6 +125,11 @@ describe('tus: the protocol', () => {
       'the staging folder',
       400,
       { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': metadata({ relativePath: `${STAGING}/x` }) },
+    ],
+    [
+      'a relative path through a symlink out of the upload folder',
+      403,
+      { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': metadata({ relativePath: 'escape/sub/x' }) },
     ],
     ['malformed metadata', 400, { ...TUS, 'Upload-Length': '1', 'Upload-Metadata': 'filename !!!' }],
     [

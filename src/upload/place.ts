@@ -39,11 +39,19 @@ interface OpenDir {
   readonly ref: string;
 }
 
+/** The 409 for a folder that does not exist (tus creation tells it from a file in the way). */
+export class MissingFolderError extends HttpError {
+  constructor() {
+    super(409, 'the target folder does not exist');
+    this.name = 'MissingFolderError';
+  }
+}
+
 /** Open `where` as a folder and check it is one, inside `areaReal`: 409 for a file in the way, 403 outside. */
 async function openDir(where: string, areaReal: string): Promise<OpenDir> {
   const fh = await open(fsPath(where), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NONBLOCK).catch(
     (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT') throw new HttpError(409, 'the target folder does not exist');
+      if (err.code === 'ENOENT') throw new MissingFolderError();
       if (err.code === 'ENOTDIR' || err.code === 'ELOOP') throw new HttpError(409, 'not a folder in the way');
       throw err;
     },

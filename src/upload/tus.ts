@@ -12,7 +12,7 @@ import { HttpError } from '../http/errors.js';
 import { formatHttpDate } from '../http/httpdate.js';
 import { encodePath } from '../http/url.js';
 import type { UploadRequest } from './index.js';
-import { insideArea, withTargetFolder } from './place.js';
+import { insideArea, MissingFolderError, withTargetFolder } from './place.js';
 import { createStaged, randomId, requireSpace } from './staging.js';
 import {
   byteCount,
@@ -50,8 +50,10 @@ export async function serveTusCreation(u: UploadRequest, base: readonly string[]
   if (!insideArea(u.settings.folder, target.folder)) throw new HttpError(403, 'outside the upload folder');
   const dir = await u.store.staging();
   await requireSpace(dir, length);
-  // The folder it was created in must exist now; folders of a relative path below it are made at the end.
+  // The folder it was created in must exist now, and what exists of a relative path below it must be folders
+  // inside the upload folder (no symlink out): refused now, not after the last byte. The rest is made at the end.
   await withTargetFolder({ root: u.root, area: u.settings.folder, folder, create: false }, () => Promise.resolve());
+  if (target.create) await checkRelative(u, target.folder);
   const id = randomId();
   await (await createStaged(filesOf(dir, id).data)).close();
   let state: TusState = { version: 1, length, offset: 0, metadata, ...target, placed: null };
@@ -63,6 +65,17 @@ export async function serveTusCreation(u: UploadRequest, base: readonly string[]
     u.res.setHeader('Upload-Offset', String(state.offset));
   }
   return answer(u, 201, state, Date.now());
+}
+
+/** Walk the folders of a relative path that exist: 403 for one leading outside, 409 for a file in the way. */
+async function checkRelative(u: UploadRequest, folder: readonly string[]): Promise<void> {
+  await withTargetFolder({ root: u.root, area: u.settings.folder, folder, create: false }, () =>
+    Promise.resolve(),
+  ).catch((err: unknown) => {
+    // A folder still to be made is fine; `openDir` says 409 for it as for a file in the way, so tell them apart.
+    if (err instanceof MissingFolderError) return;
+    throw err;
+  });
 }
 
 /** `HEAD`, `PATCH`, `DELETE` or `OPTIONS` of `/.aqua/upload/<id>`. */
