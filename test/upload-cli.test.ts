@@ -34,6 +34,11 @@ describe('aqua-serve --upload: refused flags', () => {
     ['--upload without --auth', ['--upload'], /--upload needs --auth/],
     ['--upload-overwrite without --upload', ['--upload-overwrite'], /--upload-overwrite needs --upload/],
     ['--upload-anonymous without --upload', ['--upload-anonymous'], /--upload-anonymous needs --upload/],
+    [
+      '--upload with --workers',
+      ['--upload', '--upload-anonymous', '--workers', '2'],
+      /--upload needs a single process/,
+    ],
     ['a missing subfolder', ['--upload', 'nope', '--auth', 'a:b'], /--upload: no folder "nope"/],
     ['a bad size', ['--upload', '--upload-anonymous', '--upload-max-size', '12Q'], /--upload-max-size must be a size/],
     ['a bad duration', ['--upload', '--upload-anonymous', '--upload-expire', 'soon'], /--upload-expire must be/],

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, symlink, utimes } from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,7 +244,7 @@ describe('tus: the protocol', () => {
     const swept = eventLog();
     const next = await start({ root, auth: USER, upload: 'in', logger: swept.logger });
     try {
-      await swept.next('expired uploads removed');
+      await swept.next('expired uploads removed', true);
       const left = await stagingFiles();
       expect(left.filter((f) => f.startsWith(idOf(upload)))).toEqual([]);
       expect(left.filter((f) => f.startsWith(idOf(fresh)))).toHaveLength(2);
@@ -293,6 +294,27 @@ describe('tus: interrupted and resumed', () => {
     expect(res.headers['upload-offset']).toBe(String(body.length));
     expect(sha256(await readFile(path.join(root, 'in', 'twice.bin')))).toBe(sha256(body));
     expect(await offsetOf(upload)).toBe(body.length); // asked again later: complete
+  });
+
+  it('a resumed PATCH stops the one still hanging on a dead connection, instead of waiting for it', async () => {
+    const body = randomBytesOf(20 * 2 ** 20);
+    const upload = await create(body.length, { filename: 'takeover.bin' });
+    const saved = log.next('upload offset saved');
+    const hanging = net.connect(server.port, '127.0.0.1');
+    hanging.on('error', () => undefined);
+    const closed = new Promise((resolve) => hanging.on('close', resolve));
+    hanging.write(
+      rawHead('PATCH', upload, { ...AUTH, ...TUS, ...OCTETS, 'Upload-Offset': 0, 'Content-Length': body.length }),
+    );
+    hanging.write(body.subarray(0, 17 * 2 ** 20)); // past the 16 MiB checkpoint, then silence: no FIN, no RST
+    expect(Number((await saved).offset)).toBeGreaterThanOrEqual(16 * 2 ** 20);
+    const stale = await offsetOf(upload);
+    const second = await patch(upload, stale, body.subarray(stale));
+    await closed; // the server closed the hanging connection
+    expect([204, 409]).toContain(second.status);
+    const offset = await offsetOf(upload);
+    if (offset < body.length) expect((await patch(upload, offset, body.subarray(offset))).status).toBe(204);
+    expect(sha256(await readFile(path.join(root, 'in', 'takeover.bin')))).toBe(sha256(body));
   });
 
   it('an upload outlives its server: a new one on the same root resumes it', async () => {

@@ -14,7 +14,6 @@ const PAGES: Readonly<Record<number, { title: string; text: string }>> = {
   414: { title: 'URI Too Long', text: 'The address is too long.' },
   415: { title: 'Unsupported Media Type', text: 'The body is not of a type this address accepts.' },
   416: { title: 'Range Not Satisfiable', text: 'The requested range is outside the file.' },
-  423: { title: 'Locked', text: 'Another request is writing to this upload; try again in a moment.' },
   460: { title: 'Checksum Mismatch', text: 'The bytes received do not match the checksum sent with them.' },
   507: { title: 'Insufficient Storage', text: 'There is not enough free space on the server for this upload.' },
   500: { title: 'Internal Server Error', text: 'Something went wrong on the server; it has been logged.' },

@@ -11,6 +11,8 @@ import { parseDuration, parseSize } from './options.js';
 
 /** The upload flags as commander parses them. */
 export interface UploadFlags {
+  /** `--workers`: uploads need one process (the lock of an upload being written to is kept in memory). */
+  workers?: number;
   upload?: boolean | string;
   uploadOverwrite?: boolean;
   uploadMaxSize?: number;
@@ -60,8 +62,8 @@ export function uploadOptions(): Option[] {
 
 /**
  * Check the upload flags: `null` without `--upload`. Throws a `RangeError` with the line the CLI prints for an
- * upload flag without `--upload`, `--upload` with neither `--auth` nor `--upload-anonymous`, or a subfolder
- * that is not a folder of the root.
+ * upload flag without `--upload`, `--upload` with neither `--auth` nor `--upload-anonymous`, with `--workers`,
+ * or a subfolder that is not a folder of the root.
  */
 export async function uploadConfig(
   flags: UploadFlags,
@@ -78,6 +80,7 @@ export async function uploadConfig(
   const anonymous = flags.uploadAnonymous === true;
   if (auth === undefined && !anonymous)
     throw new RangeError('--upload needs --auth (or --upload-anonymous, to let anyone who reaches the server upload)');
+  if ((flags.workers ?? 1) > 1) throw new RangeError('--upload needs a single process: leave out --workers');
   const folder = flags.upload === true ? '' : flags.upload.replace(/^\/+|\/+$/g, '');
   if (folder !== '') {
     const st = await stat(path.join(root, folder)).catch(() => null);

@@ -1,6 +1,7 @@
 /**
  * What a handler with uploads keeps between requests: the staging folder of its root, the uploads being
- * written to now (one request at a time each), and the sweeper that removes abandoned staging files — once
+ * written to now (one request at a time each, in this process: hence one process for uploads, no --workers),
+ * and the sweeper that removes abandoned staging files — once
  * at start and then periodically, on a timer that never keeps the process alive.
  */
 import type { Logger } from '../log.js';
@@ -10,11 +11,17 @@ import { stagingDir, sweepStaging } from './staging.js';
 /** The longest pause between two sweeps. */
 const MAX_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
+/** The request writing to an upload now. */
+interface Holder {
+  readonly abort: () => void;
+  readonly released: Promise<void>;
+}
+
 export class UploadStore {
   readonly #getRoot: () => Promise<string>;
   readonly #settings: UploadSettings;
   readonly #logger: Logger | null;
-  readonly #busy = new Set<string>();
+  readonly #busy = new Map<string, Holder>();
   #dir: Promise<string> | null = null;
   #timer: NodeJS.Timeout | null = null;
 
@@ -35,15 +42,26 @@ export class UploadStore {
     return this.#dir;
   }
 
-  /** Mark upload `id` as being written to; false when a request already is (the caller answers 423). */
-  claim(id: string): boolean {
-    if (this.#busy.has(id)) return false;
-    this.#busy.add(id);
-    return true;
-  }
-
-  release(id: string): void {
-    this.#busy.delete(id);
+  /**
+   * Run `task` as the only request writing to upload `id`. A request already writing to it is stopped first
+   * (`abort` of the holder: its connection is destroyed, it saves what it got and lets go): a client that
+   * resumes after a connection died silently must not wait for the old one to time out. `abort` is how this
+   * request can be stopped in turn.
+   */
+  async exclusive<T>(id: string, abort: () => void, task: () => Promise<T>): Promise<T> {
+    for (let holder = this.#busy.get(id); holder; holder = this.#busy.get(id)) {
+      holder.abort();
+      await holder.released;
+    }
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.#busy.set(id, { abort, released });
+    try {
+      return await task();
+    } finally {
+      this.#busy.delete(id);
+      release();
+    }
   }
 
   /** Sweep now, then every quarter of the expiry time (at most hourly). */

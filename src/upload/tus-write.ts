@@ -11,20 +11,17 @@ import { encodePath } from '../http/url.js';
 import { contentLength, receiveBody } from './body.js';
 import type { UploadRequest } from './index.js';
 import { placeFile, withTargetFolder } from './place.js';
-import type { UploadStore } from './store.js';
 import { filesOf, removeUpload, saveState, type TusState } from './tus-state.js';
 
 /** The body type of PATCH (and of a creation-with-upload POST). */
 export const OFFSET_TYPE = 'application/offset+octet-stream';
 
-/** Run `task` as the only request writing to upload `id` now; 423 (Locked) when another one is. */
-export async function withClaim<T>(store: UploadStore, id: string, task: () => Promise<T>): Promise<T> {
-  if (!store.claim(id)) throw new HttpError(423, 'another request is writing to this upload');
-  try {
-    return await task();
-  } finally {
-    store.release(id);
-  }
+/**
+ * Run `task` as the only request writing to upload `id` now, stopping one still at it (see
+ * `UploadStore.exclusive`); this request's connection is what a later one would stop.
+ */
+export function withClaim<T>(u: UploadRequest, id: string, task: () => Promise<T>): Promise<T> {
+  return u.store.exclusive(id, () => u.req.destroy(), task);
 }
 
 /**

@@ -61,7 +61,7 @@ export async function serveTusCreation(u: UploadRequest, base: readonly string[]
   u.options.logger?.debug({ id, length }, 'upload created');
   u.res.setHeader('Location', u.base + TUS_PREFIX + id);
   if (u.req.headers['content-type'] === OFFSET_TYPE || length === 0) {
-    state = await withClaim(u.store, id, () => appendBody(u, dir, id, state, null));
+    state = await withClaim(u, id, () => appendBody(u, dir, id, state, null));
     u.res.setHeader('Upload-Offset', String(state.offset));
   }
   return answer(u, 201, state, Date.now());
@@ -92,7 +92,7 @@ export async function serveTusResource(u: UploadRequest, id: string): Promise<vo
   if (u.req.headers['content-type'] !== OFFSET_TYPE) throw new HttpError(415, 'PATCH needs ' + OFFSET_TYPE);
   const offset = byteCount(u.req.headers['upload-offset'], 'Upload-Offset');
   const checksum = parseChecksum(header(u, 'upload-checksum'));
-  const state = await withClaim(u.store, id, async () => {
+  const state = await withClaim(u, id, async () => {
     const current = await liveState(u, dir, id);
     if (current.placed !== null || offset !== current.offset) throw new HttpError(409, 'Upload-Offset mismatch');
     return appendBody(u, dir, id, current, checksum);
@@ -105,7 +105,7 @@ export async function serveTusResource(u: UploadRequest, id: string): Promise<vo
 async function head(u: UploadRequest, dir: string, id: string): Promise<void> {
   let state = await liveState(u, dir, id);
   if (state.placed === null && state.offset === state.length) {
-    state = await withClaim(u.store, id, () => finish(u, dir, id, state));
+    state = await withClaim(u, id, () => finish(u, dir, id, state));
   }
   u.res.setHeader('Upload-Offset', String(state.offset));
   u.res.setHeader('Upload-Length', String(state.length));
@@ -115,7 +115,7 @@ async function head(u: UploadRequest, dir: string, id: string): Promise<void> {
 
 /** `DELETE` (termination): both staging files removed; the upload is gone (404 after). */
 async function terminate(u: UploadRequest, dir: string, id: string): Promise<void> {
-  await withClaim(u.store, id, async () => {
+  await withClaim(u, id, async () => {
     await liveState(u, dir, id);
     await removeUpload(dir, id);
   });

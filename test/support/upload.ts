@@ -60,8 +60,14 @@ export function rawHead(method: string, path: string, headers: Record<string, st
   return `${method} ${path} HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`;
 }
 
-/** A debug logger whose records can be awaited: `next('upload interrupted')`. */
-export function eventLog(): { logger: Logger; next: (msg: string) => Promise<Record<string, unknown>> } {
+/**
+ * A debug logger whose records can be awaited: `next('upload interrupted')` resolves with the next record of
+ * that message logged from now on; with `past`, also with one logged before (the oldest not yet taken).
+ */
+export function eventLog(): {
+  logger: Logger;
+  next: (msg: string, past?: boolean) => Promise<Record<string, unknown>>;
+} {
   const seen: Record<string, unknown>[] = [];
   const waiting: { msg: string; resolve: (r: Record<string, unknown>) => void }[] = [];
   const sink = new Writable({
@@ -74,9 +80,10 @@ export function eventLog(): { logger: Logger; next: (msg: string) => Promise<Rec
     },
   });
   const logger = pino({ level: 'debug' }, sink);
-  const next = (msg: string): Promise<Record<string, unknown>> => {
+  const next = (msg: string, past = false): Promise<Record<string, unknown>> => {
     const i = seen.findIndex((r) => r.msg === msg);
-    if (i >= 0) return Promise.resolve(seen.splice(i, 1)[0] as Record<string, unknown>);
+    if (past && i >= 0) return Promise.resolve(seen.splice(i, 1)[0] as Record<string, unknown>);
+    if (!past) seen.length = 0;
     return new Promise((resolve) => waiting.push({ msg, resolve }));
   };
   return { logger, next };
