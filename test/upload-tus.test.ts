@@ -218,6 +218,19 @@ describe('tus: the protocol', () => {
     expect(sha256(await readFile(path.join(root, 'in', 'at-once.bin')))).toBe(sha256(body));
   });
 
+  it('an empty file (Upload-Length: 0) is placed at creation', async () => {
+    const res = await call(server.port, 'POST', ENDPOINT, {
+      ...AUTH,
+      ...TUS,
+      'Upload-Length': '0',
+      'Upload-Metadata': metadata({ filename: 'empty.txt' }),
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers['upload-offset']).toBe('0');
+    expect(res.headers['aqua-location']).toBe('/in/empty.txt');
+    expect((await stat(path.join(root, 'in', 'empty.txt'))).size).toBe(0);
+  });
+
   it('a relative path creates its folders below the one it was created in; a name taken gets (1)', async () => {
     for (const expected of ['/in/album/2024/pic.jpg', '/in/album/2024/pic%20%281%29.jpg']) {
       const upload = await create(3, { relativePath: 'album/2024/pic.jpg', filename: 'pic.jpg' });
