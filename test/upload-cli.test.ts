@@ -39,6 +39,8 @@ describe('aqua-serve --upload: refused flags', () => {
       ['--upload', '--upload-anonymous', '--workers', '2'],
       /--upload needs a single process/,
     ],
+    ['a subfolder above the root', ['--upload', '../x', '--upload-anonymous'], /--upload: "..\/x" is not a folder/],
+    ['a dot-folder', ['--upload', '.hidden', '--upload-anonymous'], /--upload: ".hidden" is not a folder/],
     ['a missing subfolder', ['--upload', 'nope', '--auth', 'a:b'], /--upload: no folder "nope"/],
     ['a bad size', ['--upload', '--upload-anonymous', '--upload-max-size', '12Q'], /--upload-max-size must be a size/],
     ['a bad duration', ['--upload', '--upload-anonymous', '--upload-expire', 'soon'], /--upload-expire must be/],

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, Option } from 'commander';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { STAGING_NAME } from '../fs/names.js';
 import type { ServeOptions } from '../handler/options.js';
 import { parseDuration, parseSize } from './options.js';
 
@@ -13,6 +14,8 @@ import { parseDuration, parseSize } from './options.js';
 export interface UploadFlags {
   /** `--workers`: uploads need one process (the lock of an upload being written to is kept in memory). */
   workers?: number;
+  /** `--dotfiles`: a dot-folder may then be the upload folder. */
+  dotfiles?: boolean;
   upload?: boolean | string;
   uploadOverwrite?: boolean;
   uploadMaxSize?: number;
@@ -82,6 +85,9 @@ export async function uploadConfig(
     throw new RangeError('--upload needs --auth (or --upload-anonymous, to let anyone who reaches the server upload)');
   if ((flags.workers ?? 1) > 1) throw new RangeError('--upload needs a single process: leave out --workers');
   const folder = flags.upload === true ? '' : flags.upload.replace(/^\/+|\/+$/g, '');
+  const segments = folder.split('/');
+  if (segments.some((s) => s === '..' || s === STAGING_NAME || (s.startsWith('.') && !flags.dotfiles)))
+    throw new RangeError(`--upload: ${JSON.stringify(folder)} is not a folder the server shows (.., a dot-folder)`);
   if (folder !== '') {
     const st = await stat(path.join(root, folder)).catch(() => null);
     if (!st?.isDirectory()) throw new RangeError(`--upload: no folder ${JSON.stringify(folder)} in ${root}`);
