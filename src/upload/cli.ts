@@ -7,7 +7,6 @@ import { InvalidArgumentError, Option } from 'commander';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGING_NAME } from '../fs/names.js';
-import type { ServeOptions } from '../handler/options.js';
 import { parseDuration, parseSize } from './options.js';
 
 /** The upload flags as commander parses them. */
@@ -101,8 +100,17 @@ export async function uploadConfig(
   });
 }
 
+/** The upload fields of `ServeOptions` (declared here so that upload/ does not import handler/). */
+export interface UploadServeOptions {
+  upload?: boolean | string;
+  uploadOverwrite?: boolean;
+  uploadMaxSize?: number | null;
+  uploadExpireSeconds?: number;
+  uploadAnonymous?: boolean;
+}
+
 /** The serve options of an upload config. */
-export function uploadServeOptions(config: UploadConfig | null): ServeOptions {
+export function uploadServeOptions(config: UploadConfig | null): UploadServeOptions {
   if (!config) return {};
   return {
     upload: config.folder === '' ? true : config.folder,

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, statusOf } from '../http/errors.js';
-import type { ResolvedServeOptions } from '../handler/options.js';
+import type { Logger } from '../log.js';
 import { sendError } from '../respond/errors.js';
 import { isCrossOrigin } from './csrf.js';
 import type { UploadSettings } from './options.js';
@@ -26,7 +26,8 @@ export interface UploadRequest {
   readonly root: string;
   /** Mount prefix (no trailing slash). */
   readonly base: string;
-  readonly options: ResolvedServeOptions;
+  /** What uploads use of the handler's options (`ResolvedServeOptions` has them). */
+  readonly options: { readonly dotfiles: boolean; readonly logger: Logger | null };
   readonly settings: UploadSettings;
   readonly store: UploadStore;
 }
