@@ -8,11 +8,12 @@ import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, tempDir, type Running } from './helpers.js';
+import { start, type Running } from './helpers.js';
 import {
   AUTH,
   call,
   eventLog,
+  memoryTempDir,
   rawHead,
   randomBytesOf,
   sendCut,
@@ -31,7 +32,7 @@ let server: Running;
 const log = eventLog();
 
 beforeAll(async () => {
-  const t = await tempDir('aqua-upload-put-');
+  const t = await memoryTempDir('aqua-upload-put-');
   cleanup = t.cleanup;
   root = path.join(t.dir, 'root');
   outside = path.join(t.dir, 'outside');

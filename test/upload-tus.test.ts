@@ -9,11 +9,12 @@ import net from 'node:net';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, tempDir, type Running } from './helpers.js';
+import { start, type Running } from './helpers.js';
 import {
   AUTH,
   call,
   eventLog,
+  memoryTempDir,
   metadata,
   rawHead,
   randomBytesOf,
@@ -34,7 +35,7 @@ let server: Running;
 const log = eventLog();
 
 beforeAll(async () => {
-  const t = await tempDir('aqua-upload-tus-');
+  const t = await memoryTempDir('aqua-upload-tus-');
   cleanup = t.cleanup;
   root = t.dir;
   await mkdir(path.join(root, 'in'));

@@ -1,7 +1,9 @@
 /** Shared pieces of the upload tests: raw requests with bodies, a log to await events on, files to compare. */
 import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import http from 'node:http';
 import net from 'node:net';
 import { Writable } from 'node:stream';
@@ -129,4 +131,14 @@ export function metadata(pairs: Record<string, string>): string {
   return Object.entries(pairs)
     .map(([k, v]) => `${k} ${Buffer.from(v).toString('base64')}`)
     .join(',');
+}
+
+/**
+ * A temporary folder in memory (/dev/shm) where there is one, else in the system's temp folder: the big upload
+ * tests write hundreds of MiB and fsync them, which on a shared disk slows every other test running meanwhile.
+ */
+export async function memoryTempDir(prefix: string): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const base = existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
+  const dir = await mkdtemp(path.join(base, prefix));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
