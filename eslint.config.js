@@ -22,6 +22,14 @@ export default tseslint.config(
     },
   },
   {
+    // Issue 11: a newcomer reads a module in one sitting and a function on one screen.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
     // The pages' scripts run in the browser, as classic scripts.
     files: ['assets/**/*.js'],
     languageOptions: { sourceType: 'script', globals: globals.browser },

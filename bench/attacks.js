@@ -10,8 +10,6 @@
 // Every attack is bounded in time (a few seconds) and in connections; only 127.0.0.1 is ever contacted.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -22,6 +20,7 @@ import { parseArgs } from 'node:util';
 import { makeCert } from './lib/limits.js';
 import { countFds, freePort, spawnGroup, startRssSampler, stopGroup, treeRss, waitForPort } from './lib/proc.js';
 import { clientPreface, rapidResets } from './lib/h2frames.js';
+import { fetchAll, startProbe } from './lib/probe.js';
 
 const MiB = 1024 * 1024;
 const TINY = 'hello, aqua!\n';
@@ -72,63 +71,6 @@ function stall(t, raw, waitMs) {
 
 /** @param {string} path */
 const get = (path) => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
-
-/**
- * One full GET on a new connection; resolves with status, bytes and the time to the first byte and to the end.
- * @param {Target} t @param {string} path @param {number} timeoutMs
- */
-function fetchAll(t, path, timeoutMs) {
-  return new Promise((done) => {
-    const started = performance.now();
-    let first = 0;
-    const options = { host: '127.0.0.1', port: t.port, path, agent: false, headers: { connection: 'close' } };
-    /** @param {http.IncomingMessage} res */
-    const onResponse = (res) => {
-      let bytes = 0;
-      res.on('data', (c) => {
-        if (!first) first = performance.now() - started;
-        bytes += c.length;
-      });
-      res.on('end', () =>
-        done({ status: res.statusCode ?? 0, bytes, firstMs: first, ms: performance.now() - started }),
-      );
-      res.on('error', () => done({ status: 0, bytes, firstMs: first, ms: performance.now() - started }));
-    };
-    const req = t.tls
-      ? https.get({ ...options, rejectUnauthorized: false }, onResponse)
-      : http.get(options, onResponse);
-    req.setTimeout(timeoutMs, () => req.destroy());
-    req.on('error', () => done({ status: 0, bytes: 0, firstMs: first, ms: performance.now() - started }));
-  });
-}
-
-/**
- * A 13-byte GET on a new connection every 100 ms until stopped; the worst latency and how many got no answer
- * within PROBE_TIMEOUT_MS.
- * @param {Target} t
- */
-function startProbe(t) {
-  let running = true;
-  let worst = 0;
-  let failed = 0;
-  let count = 0;
-  const loop = (async () => {
-    while (running) {
-      const r = await fetchAll(t, '/probe.txt', PROBE_TIMEOUT_MS);
-      count += 1;
-      if (r.status !== 200 || r.bytes !== TINY.length) failed += 1;
-      worst = Math.max(worst, r.ms);
-      await sleep(100);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      return { worstMs: worst, failed, count };
-    },
-  };
-}
 
 /** @param {{ socket: net.Socket }[]} held */
 const closer = (held) => () => held.forEach((h) => h.socket.destroy());
@@ -441,7 +383,7 @@ async function runOne(build, attack, tree) {
     const idleRss = treeRss(proc.pid);
     const fdsIdle = countFds(proc.pid);
     const rss = startRssSampler(proc.pid, 50);
-    const probe = startProbe(t);
+    const probe = await startProbe(t, '/probe.txt', TINY.length, PROBE_TIMEOUT_MS);
     const started = Date.now();
     const outcome = await Promise.race([
       attack.run(t),

@@ -2,8 +2,9 @@
  * aqua-serve as a library. The public API is exactly what this file exports:
  * - {@link serveDirectory}: a `(req, res, next?)` handler for `node:http`, Express and connect;
  * - {@link createAquaServer}: aqua's HTTP server for a folder or for any request handler;
- * - {@link createEchoServer}: the line-echo TCP server behind `aqua-echo`;
  * - {@link createLogger} / {@link silentLogger}: the CLI's pino logger, for the `logger` options.
+ *
+ * The line-echo TCP server behind `aqua-echo` is its own entry, `aqua-serve/echo` (src/echo/index.ts).
  *
  * @packageDocumentation
  */
@@ -21,5 +22,3 @@ export type {
 export type { HeaderRule, RedirectRule, RewriteRule, ServeOptions, SiteOptions } from './handler/options.js';
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';
-export { createEchoServer } from './echo/server.js';
-export type { EchoServer, EchoServerOptions } from './echo/server.js';

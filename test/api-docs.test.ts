@@ -11,8 +11,10 @@ import { describe, expect, it } from 'vitest';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const INDEX = path.join(SRC, 'index.ts');
+/** The package's entries: `aqua-serve` and `aqua-serve/echo`. */
+const ENTRIES = [INDEX, path.join(SRC, 'echo', 'index.ts')];
 
-const program = ts.createProgram([INDEX], {
+const program = ts.createProgram(ENTRIES, {
   module: ts.ModuleKind.NodeNext,
   moduleResolution: ts.ModuleResolutionKind.NodeNext,
   target: ts.ScriptTarget.ES2022,
@@ -29,15 +31,16 @@ const resolve = (symbol: ts.Symbol): ts.Symbol =>
   symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
 const doc = (symbol: ts.Symbol): string => ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim();
 
-const indexFile = program.getSourceFile(INDEX);
-if (!indexFile) throw new Error('src/index.ts not in the program');
-const moduleSymbol = checker.getSymbolAtLocation(indexFile);
-if (!moduleSymbol) throw new Error('src/index.ts is not a module');
-/** Exported name → the symbol it stands for, limited to what this package declares. */
+/** Exported name → the symbol it stands for, limited to what this package declares (every entry together). */
 const exported = new Map<string, ts.Symbol>();
-for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
-  const target = resolve(symbol);
-  if (target.declarations?.some(fromSrc)) exported.set(symbol.name, target);
+for (const entry of ENTRIES) {
+  const file = program.getSourceFile(entry);
+  const moduleSymbol = file && checker.getSymbolAtLocation(file);
+  if (!moduleSymbol) throw new Error(`${entry} is not a module of the program`);
+  for (const symbol of checker.getExportsOfModule(moduleSymbol)) {
+    const target = resolve(symbol);
+    if (target.declarations?.some(fromSrc)) exported.set(symbol.name, target);
+  }
 }
 const exportedSymbols = new Set(exported.values());
 
@@ -62,9 +65,10 @@ function typeNamesIn(node: ts.Node, out: Map<string, ts.Symbol>): void {
   ts.forEachChild(node, (child) => typeNamesIn(child, out));
 }
 
-describe('the public API of src/index.ts', () => {
+describe('the public API of src/index.ts and src/echo/index.ts', () => {
   it('exports something', () => {
     expect(exported.size).toBeGreaterThan(0);
+    expect(exported.has('createEchoServer')).toBe(true);
   });
 
   it('has TSDoc on every export', () => {

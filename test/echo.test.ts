@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createEchoServer, type EchoServer, type EchoServerOptions } from '../src/index.js';
+import { createEchoServer, type EchoServer, type EchoServerOptions } from '../src/echo/index.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const WAIT = { timeout: 5000, interval: 10 };

@@ -19,14 +19,7 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const TSC = path.join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** What `import * as aqua from 'aqua-serve'` gives at run time. Changing this list changes the public API. */
-const PUBLIC_VALUES = [
-  'DEFAULT_TIMEOUTS',
-  'createAquaServer',
-  'createEchoServer',
-  'createLogger',
-  'serveDirectory',
-  'silentLogger',
-];
+const PUBLIC_VALUES = ['DEFAULT_TIMEOUTS', 'createAquaServer', 'createLogger', 'serveDirectory', 'silentLogger'];
 
 /** The child npm must not inherit `npm test`'s npm_* variables (npm_config_local_prefix etc. point at this repo). */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -170,20 +163,23 @@ describe('npx aqua-serve from the installed package', () => {
 });
 
 describe("import from 'aqua-serve' in the installed package", () => {
-  it('exports exactly the public API of src/index.ts, and nothing deeper', async () => {
+  it('exports exactly the public API of src/index.ts, aqua-serve/echo, and nothing deeper', async () => {
     const script = `
       import * as aqua from 'aqua-serve';
       let deep = 'importable';
       try { await import('aqua-serve/dist/cli/serve.js'); } catch (err) { deep = err.code; }
-      console.log(JSON.stringify({ names: Object.keys(aqua).sort(), deep }));
+      const echo = await import('aqua-serve/echo');
+      console.log(JSON.stringify({ names: Object.keys(aqua).sort(), deep, echo: Object.keys(echo).sort() }));
     `;
     await writeFile(path.join(project, 'exports.mjs'), script);
     const { stdout } = await run(process.execPath, ['exports.mjs'], { cwd: project, timeout: 15_000 });
-    const result = JSON.parse(stdout) as { names: string[]; deep: string };
+    const result = JSON.parse(stdout) as { names: string[]; deep: string; echo: string[] };
     const source = await import('../src/index.js');
     expect(result.names).toEqual(Object.keys(source).sort());
     expect(result.names).toEqual(PUBLIC_VALUES);
     expect(result.deep).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+    // The line-echo server is its own entry, not part of the file server's API.
+    expect(result.echo).toEqual(['createEchoServer']);
   });
 
   it('runs serveDirectory on node:http and createAquaServer from an .mjs script', async () => {

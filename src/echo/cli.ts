@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { packageVersion, parseWholeNumber } from '../cli/args.js';
+import { fail, onStopSignal, parseOrExit, portProblem, usageOutput, UsageError } from '../cli/run.js';
 import type { LevelWithSilent } from 'pino';
 import { createLogger, LOG_LEVELS, type LogFormat } from '../log.js';
 import {
@@ -32,15 +33,11 @@ interface RawOptions {
   quiet?: boolean;
 }
 
-/** Bad command-line input: one line on stderr, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
+const NAME = 'aqua-echo';
 const LOG_FORMATS: readonly LogFormat[] = ['pretty', 'json'];
 
 function program(): Command {
-  return new Command('aqua-echo')
+  return new Command(NAME)
     .description('A line-echo TCP server: every line a client sends comes straight back, byte for byte.')
     .option('-p, --port <n>', 'TCP port to listen on; 0 takes a free one', String(DEFAULT_ECHO_PORT))
     .option('-H, --host <addr>', 'interface to listen on (default: all interfaces)')
@@ -64,7 +61,7 @@ function program(): Command {
     .version(packageVersion(), '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
-    .configureOutput({ outputError: () => {} });
+    .configureOutput(usageOutput(NAME));
 }
 
 /**
@@ -105,55 +102,20 @@ export function loadConfig(raw: RawOptions): EchoConfig {
  * exit code at 0. Bad input sets exit code 2, a port that cannot be bound exit code 1; each says why in one line.
  */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
-  let config: EchoConfig;
-  try {
-    config = parseArgs(argv);
-  } catch (err) {
-    if (err instanceof CommanderError && err.exitCode === 0) return; // --help, --version
-    if (!(err instanceof CommanderError || err instanceof UsageError)) throw err;
-    fail(err.message.replace(/^error: /, ''), 2);
-    return;
-  }
-
+  const config = await parseOrExit(NAME, () => parseArgs(argv));
+  if (!config) return;
   const logger = await createLogger({ level: config.logLevel, format: config.logFormat });
   const echo = createEchoServer({ ...config, logger });
   let address: AddressInfo;
   try {
     address = await echo.listen();
   } catch (err) {
-    const code = err instanceof Error && 'code' in err ? String(err.code) : 'error';
-    const why =
-      code === 'EADDRINUSE'
-        ? 'is already in use'
-        : code === 'EACCES'
-          ? 'needs more privileges'
-          : `cannot be used (${code})`;
-    fail(`port ${config.port} on ${config.host ?? 'all interfaces'} ${why}`, 1);
+    fail(NAME, portProblem(err, config.port, config.host), 1);
     return;
   }
   if (config.logLevel !== 'silent')
     process.stdout.write(`aqua-echo listening on ${formatHostPort(address.address, address.port)}\n`);
-
-  const signal = await nextSignal(['SIGINT', 'SIGTERM']);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => onStopSignal(resolve));
   logger.info({ signal }, 'shutting down');
   await echo.close();
-}
-
-function fail(message: string, exitCode: number): void {
-  process.stderr.write(`aqua-echo: ${message.replace(/\s*\n\s*/g, ' ')}\n`);
-  process.exitCode = exitCode;
-}
-
-/**
- * Resolves with the first of `signals` to arrive; the handlers are then removed, so a second signal acts as usual
- * (exits at once).
- */
-function nextSignal(signals: readonly NodeJS.Signals[]): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      for (const name of signals) process.off(name, onSignal);
-      resolve(signal);
-    };
-    for (const name of signals) process.on(name, onSignal);
-  });
 }

@@ -1,6 +1,6 @@
 /** A folder: its `index.html`, or its listing (HTML or JSON), or a redirect to its slash form. */
 import type { CrcCache } from '../archive/reader.js';
-import { requestedArchive, serveArchive } from '../archive/route.js';
+import { requestedArchive, serveArchive } from './archive.js';
 import type { Entry, NamedEntry, ReadEntriesOptions } from '../fs/entries.js';
 import { describeIn, orderedEntries, type FolderNames } from '../fs/folder.js';
 import { attachmentDisposition } from '../http/disposition.js';

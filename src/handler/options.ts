@@ -150,25 +150,6 @@ export interface ServeOptions extends SiteOptions {
   logger?: Logger;
 }
 
-/** {@link ServeOptions} with every default applied; frozen. */
-export interface ResolvedServeOptions {
-  readonly dotfiles: boolean;
-  readonly index: boolean;
-  readonly followSymlinks: boolean;
-  readonly listing: boolean;
-  readonly cacheSeconds: number | null;
-  readonly private: boolean;
-  readonly cors: boolean;
-  readonly chunkSize: number;
-  readonly memoryCacheBytes: number;
-  readonly archives: boolean;
-  readonly archiveMaxFiles: number;
-  readonly archiveGzip: boolean;
-  /** Uploads, or `null` when they are off. */
-  readonly upload: UploadSettings | null;
-  readonly logger: Logger | null;
-}
-
 /** Default {@link ServeOptions.chunkSize}: 64 KiB. */
 export const DEFAULT_CHUNK_SIZE = 64 * 1024;
 
@@ -179,39 +160,54 @@ export const DEFAULT_MEMORY_CACHE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_ARCHIVE_MAX_FILES = 100_000;
 
 /**
- * Apply the defaults to {@link ServeOptions} and validate them; throws `RangeError` for a bad `chunkSize`,
- * `cacheSeconds`, `archiveMaxFiles` or upload option (see `upload/options.ts`).
+ * The default of every {@link ServeOptions} field the handler resolves, in one place: the handler applies them, and the
+ * CLI's flag table (src/cli/settings.ts) shows and uses the same values.
+ */
+export const SERVE_DEFAULTS = Object.freeze({
+  dotfiles: false,
+  index: true,
+  followSymlinks: false,
+  listing: true,
+  cacheSeconds: null as number | null,
+  private: false,
+  cors: false,
+  chunkSize: DEFAULT_CHUNK_SIZE,
+  memoryCacheBytes: DEFAULT_MEMORY_CACHE_BYTES,
+  archives: true,
+  archiveMaxFiles: DEFAULT_ARCHIVE_MAX_FILES,
+  archiveGzip: false,
+  logger: null as Logger | null,
+});
+
+/** {@link ServeOptions} with every default applied; frozen. */
+export type ResolvedServeOptions = Readonly<typeof SERVE_DEFAULTS> & {
+  /** Uploads, or `null` when they are off (see `upload/options.ts`). */
+  readonly upload: UploadSettings | null;
+};
+
+/** A whole-number option within `min`–`max`, or a `RangeError` that names it. */
+function checkInteger(name: string, value: number, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min)
+    throw new RangeError(`${name} must be ${min === 0 ? 'a non-negative integer' : `an integer >= ${min}`}`);
+  return value;
+}
+
+/**
+ * Apply the defaults to {@link ServeOptions} and validate them; throws `TypeError` for an on/off option that is not a
+ * boolean and `RangeError` for a bad `chunkSize`, `memoryCacheBytes`, `cacheSeconds`, `archiveMaxFiles` or upload
+ * option (see `upload/options.ts`).
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
   for (const name of BOOLEAN_OPTIONS) checkBoolean(options, name);
-  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1024) throw new RangeError('chunkSize must be an integer >= 1024');
-  const memoryCacheBytes = options.memoryCacheBytes ?? DEFAULT_MEMORY_CACHE_BYTES;
-  if (!Number.isSafeInteger(memoryCacheBytes) || memoryCacheBytes < 0)
-    throw new RangeError('memoryCacheBytes must be a non-negative integer');
-  const cacheSeconds = options.cacheSeconds ?? null;
-  if (cacheSeconds !== null && (!Number.isInteger(cacheSeconds) || cacheSeconds < 0)) {
-    throw new RangeError('cacheSeconds must be a non-negative integer');
+  const resolved = { ...SERVE_DEFAULTS };
+  for (const key of Object.keys(SERVE_DEFAULTS) as (keyof ResolvedServeOptions)[]) {
+    if (options[key] !== undefined) Object.assign(resolved, { [key]: options[key] });
   }
-  const archiveMaxFiles = options.archiveMaxFiles ?? DEFAULT_ARCHIVE_MAX_FILES;
-  if (!Number.isSafeInteger(archiveMaxFiles) || archiveMaxFiles < 1)
-    throw new RangeError('archiveMaxFiles must be a positive integer');
-  return Object.freeze({
-    dotfiles: options.dotfiles ?? false,
-    index: options.index ?? true,
-    followSymlinks: options.followSymlinks ?? false,
-    listing: options.listing ?? true,
-    cacheSeconds,
-    private: options.private ?? false,
-    cors: options.cors ?? false,
-    chunkSize,
-    memoryCacheBytes,
-    archives: options.archives ?? true,
-    archiveMaxFiles,
-    archiveGzip: options.archiveGzip ?? false,
-    upload: resolveUploadSettings(options),
-    logger: options.logger ?? null,
-  });
+  checkInteger('chunkSize', resolved.chunkSize, 1024);
+  checkInteger('memoryCacheBytes', resolved.memoryCacheBytes, 0);
+  if (resolved.cacheSeconds !== null) checkInteger('cacheSeconds', resolved.cacheSeconds, 0);
+  checkInteger('archiveMaxFiles', resolved.archiveMaxFiles, 1);
+  return Object.freeze({ ...resolved, upload: resolveUploadSettings(options) });
 }
 
 /** The on/off options: a string such as `'deny'` or `'no'` would read as true and quietly turn a policy on. */

@@ -1,13 +1,12 @@
 /**
  * The upload flags of `aqua-serve` (`--upload [subfolder]`, `--upload-overwrite`, `--upload-max-size`,
- * `--upload-expire`, `--upload-anonymous`): their commander options, their check into a frozen
+ * `--upload-expire`, `--upload-anonymous`; declared in cli/settings.ts): their parsers, their check into a frozen
  * {@link UploadConfig}, the serve options they give, and the banner line that says who may upload where.
  */
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGING_NAME } from '../fs/names.js';
-import { parseDuration, parseSize } from './options.js';
 
 /** The upload flags as commander parses them. */
 export interface UploadFlags {
@@ -32,7 +31,8 @@ export interface UploadConfig {
   readonly anonymous: boolean;
 }
 
-function parsed<T>(parse: (text: string, flag: string) => T, flag: string): (text: string) => T {
+/** A parser of upload/options.ts as a commander argument parser (its RangeError as commander's error). */
+export function commanderParser<T>(parse: (text: string, flag: string) => T, flag: string): (text: string) => T {
   return (text) => {
     try {
       return parse(text, flag);
@@ -40,26 +40,6 @@ function parsed<T>(parse: (text: string, flag: string) => T, flag: string): (tex
       throw new InvalidArgumentError((err as Error).message);
     }
   };
-}
-
-/** The commander options, in the order `--help` lists them. */
-export function uploadOptions(): Option[] {
-  return [
-    new Option(
-      '--upload [subfolder]',
-      'accept uploads (curl -T, tus clients) anywhere, or only into this folder of the root; needs --auth',
-    ),
-    new Option('--upload-overwrite', 'an upload replaces a file of the same name (default: "name (1).ext")'),
-    new Option(
-      '--upload-max-size <size>',
-      'largest upload, in bytes or with k/M/G/T (e.g. 20G); larger is 413',
-    ).argParser(parsed(parseSize, '--upload-max-size')),
-    new Option(
-      '--upload-expire <duration>',
-      'remove unfinished uploads this long after their last byte: seconds, or 90m, 36h, 7d (default 24h)',
-    ).argParser(parsed(parseDuration, '--upload-expire')),
-    new Option('--upload-anonymous', 'accept uploads without --auth: anyone who reaches the server may upload'),
-  ];
 }
 
 /**

@@ -11,7 +11,7 @@ describe('--cache <seconds>', () => {
     ['RFC 9111 maximum', ['--cache', '2147483648'], 2 ** 31],
   ])('%s', async (_name, flags, expected) => {
     const config = await parseArgs([...flags, tmpdir()], {});
-    expect(config.cacheSeconds).toBe(expected);
+    expect(config.cache ?? null).toBe(expected);
   });
 
   it.each<[string]>([['-1'], ['1.5'], ['abc'], ['2147483649'], ['']])('rejects %j as a usage error', async (value) => {

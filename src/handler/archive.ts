@@ -2,17 +2,17 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { constants, createGzip } from 'node:zlib';
-import { homeOf, type RequestContext } from '../handler/context.js';
+import { homeOf, type RequestContext } from './context.js';
 import { HttpError } from '../http/errors.js';
 import { attachmentDisposition } from '../http/disposition.js';
 import type { Logger } from '../log.js';
 import { streamRepresentation, type Representation } from '../respond/representation.js';
 import { send } from '../respond/send.js';
-import { ArchiveEntryChangedError, type ArchiveEntry, type Span } from './entry.js';
-import { FileIo, type CrcCache } from './reader.js';
-import { planTar, tarSpan } from './tar.js';
-import { walkFolder } from './walk.js';
-import { planZip, zipSpan } from './zip.js';
+import { ArchiveEntryChangedError, type ArchiveEntry, type Span } from '../archive/entry.js';
+import { FileIo, type CrcCache } from '../archive/reader.js';
+import { planTar, tarSpan } from '../archive/tar.js';
+import { walkFolder } from '../archive/walk.js';
+import { planZip, zipSpan } from '../archive/zip.js';
 
 export type ArchiveFormat = 'zip' | 'tar' | 'tar.gz';
 
