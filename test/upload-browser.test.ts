@@ -3,7 +3,7 @@
  * files chosen with the picker arrive byte-exact through tus, each row ends "done" with a link to the file;
  * a PATCH whose connection fails is retried and resumed; a folder outside the upload folder shows no button.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,6 +81,36 @@ describe.skipIf(SKIP_BROWSER)('the upload UI', () => {
     expect(failed).toBeGreaterThanOrEqual(2);
     expect(sha256(await readFile(path.join(root, 'in', 'retried.bin')))).toBe(sha256(buffer));
     await page.close();
+  });
+
+  it('a file chosen again after its page was closed mid-upload resumes the same upload (no second creation)', async () => {
+    const file = path.join(path.dirname(root), 'again.bin');
+    const buffer = randomBytesOf(2 * 2 ** 20);
+    await writeFile(file, buffer);
+    const posts: string[] = [];
+    const first = await open('/in/');
+    first.on('request', (req) => {
+      if (req.method() === 'POST') posts.push(req.url());
+    });
+    const patched = new Promise<void>((resolve) => {
+      void first.route('**/.aqua/upload/*', (route) => {
+        if (route.request().method() !== 'PATCH') return route.continue();
+        resolve();
+        return route.abort('connectionreset'); // the lid closes: nothing of the body arrives
+      });
+    });
+    await first.locator('[data-upload-input]').setInputFiles(file);
+    await patched;
+    await first.close();
+    const second = await open('/in/');
+    second.on('request', (req) => {
+      if (req.method() === 'POST') posts.push(req.url());
+    });
+    await second.locator('[data-upload-input]').setInputFiles(file);
+    await second.locator('.uploads li.done').waitFor();
+    expect(posts).toHaveLength(1);
+    expect(sha256(await readFile(path.join(root, 'in', 'again.bin')))).toBe(sha256(buffer));
+    await second.close();
   });
 
   it('shows no upload button outside the upload folder, and no upload script there', async () => {
