@@ -3,6 +3,7 @@ import os from 'node:os';
 import { packageVersion } from './args.js';
 import type { Config } from './config.js';
 import { openBrowser, printQr } from './terminal.js';
+import { uploadBanner } from '../upload/cli.js';
 
 /** Where the server listens, and the port it was asked for when that one was taken. */
 export interface Bound {
@@ -49,5 +50,6 @@ function printBanner(config: Config, bound: Bound, local: string, lan: readonly 
     lines.push(`  port ${bound.movedFrom} is in use; took free port ${bound.address.port} instead`);
   lines.push(`  Local:   ${local}`);
   for (const url of lan) lines.push(`  Network: ${url}`);
+  lines.push(...uploadBanner(config.uploads));
   process.stdout.write(lines.join('\n') + '\n');
 }

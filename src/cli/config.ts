@@ -6,6 +6,7 @@ import type { AquaServerOptions } from '../server/index.js';
 import { ConfigError, parseSiteConfig } from '../site/config.js';
 import { packageVersion } from './args.js';
 import { UsageError, usageOutput } from './run.js';
+import { uploadConfig, uploadServeOptions, type UploadConfig } from '../upload/cli.js';
 import { DEFAULT_PORT, FILE_SETTABLE, integer, SETTINGS, type Flags, type Setting } from './settings.js';
 
 /** What the command line asked for, validated and frozen: every flag's value, and what follows from them. */
@@ -22,6 +23,8 @@ export interface Config extends Readonly<Omit<Flags, 'port' | 'auth' | 'config'>
   readonly config: string | true;
   /** The file-settable flags given on the command line (they win over the config file; the others leave it the say). */
   readonly given: ReadonlySet<string>;
+  /** `--upload [subfolder]` and its flags, checked; `null`: uploads off. */
+  readonly uploads: UploadConfig | null;
 }
 
 /** The commander program of `aqua-serve`, one option per entry of {@link SETTINGS}. */
@@ -104,15 +107,20 @@ export async function loadConfig(
     flags.tlsCert !== undefined && flags.tlsKey !== undefined
       ? Object.freeze({ certFile: path.resolve(flags.tlsCert), keyFile: path.resolve(flags.tlsKey) })
       : undefined;
+  const auth = authOf(flags, env);
+  const uploads = await uploadConfig(flags, root, auth).catch((err: unknown) => {
+    throw err instanceof RangeError ? new UsageError(err.message) : err;
+  });
   return Object.freeze({
     ...flags,
     ...portOf(flags, env),
     root,
     logLevel: flags.quiet ? 'silent' : flags.logLevel,
-    auth: authOf(flags, env),
+    auth,
     tls,
     config: await checkSiteConfig(root, flags.config),
     given,
+    uploads,
   });
 }
 
@@ -143,6 +151,7 @@ export function serverOptions(config: Config): AquaServerOptions {
     root: config.root,
     auth: config.auth,
     config: config.config,
+    ...uploadServeOptions(config.uploads),
   };
   const values = config as unknown as Record<string, unknown>;
   for (const s of SETTINGS as readonly Setting[]) {

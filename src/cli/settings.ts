@@ -5,6 +5,8 @@ import type { AquaServerOptions } from '../server/index.js';
 import { parseWholeNumber } from './args.js';
 import { UsageError } from './run.js';
 import { parseWorkers } from './workers.js';
+import { commanderParser } from '../upload/cli.js';
+import { parseDuration, parseSize } from '../upload/options.js';
 
 /**
  * One setting of `aqua-serve`, declared once: its flag, its help line (the README's flag table repeats it, checked by
@@ -225,6 +227,33 @@ export const SETTINGS = [
     key: 'auth',
     flags: '--auth <user:password>',
     doc: 'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)',
+  }),
+  optional<'upload', boolean | string>({
+    key: 'upload',
+    flags: '--upload [subfolder]',
+    doc: 'accept uploads (curl -T, tus clients) anywhere, or only into this folder of the root; needs --auth',
+  }),
+  optional<'uploadOverwrite', boolean>({
+    key: 'uploadOverwrite',
+    flags: '--upload-overwrite',
+    doc: 'an upload replaces a file of the same name (default: "name (1).ext")',
+  }),
+  optional<'uploadMaxSize', number>({
+    key: 'uploadMaxSize',
+    flags: '--upload-max-size <size>',
+    doc: 'largest upload, in bytes or with k/M/G/T (e.g. 20G); larger is 413',
+    parse: commanderParser(parseSize, '--upload-max-size'),
+  }),
+  optional<'uploadExpire', number>({
+    key: 'uploadExpire',
+    flags: '--upload-expire <duration>',
+    doc: 'remove unfinished uploads this long after their last byte: seconds, or 90m, 36h, 7d (default 24h)',
+    parse: commanderParser(parseDuration, '--upload-expire'),
+  }),
+  optional<'uploadAnonymous', boolean>({
+    key: 'uploadAnonymous',
+    flags: '--upload-anonymous',
+    doc: 'accept uploads without --auth: anyone who reaches the server may upload',
   }),
   optional<'tlsCert', string>({
     key: 'tlsCert',

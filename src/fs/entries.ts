@@ -1,7 +1,7 @@
 import { opendir, realpath, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { fsPath, hasRawBytes, nameFromBytes } from './names.js';
+import { fsPath, hasRawBytes, nameFromBytes, STAGING_NAME } from './names.js';
 import { isInside } from './resolve.js';
 
 /** One row of a folder listing: what both renderers (HTML and JSON) are made from. */
@@ -114,7 +114,7 @@ async function collect(handle: AsyncIterable<FolderDirent>, options: ReadEntries
   const names: NamedEntry[] = [];
   for await (const d of handle) {
     const name = typeof d.name === 'string' ? d.name : nameFromBytes(d.name);
-    if (!options.dotfiles && name.startsWith('.')) continue;
+    if ((!options.dotfiles && name.startsWith('.')) || name === STAGING_NAME) continue;
     const kind = d.isDirectory() ? 'directory' : d.isFile() ? 'file' : d.isSymbolicLink() ? 'symlink' : null;
     if (kind === null) continue;
     if (hasRawBytes(name)) options.onRawName?.(name);

@@ -7,6 +7,12 @@
  */
 import { isUtf8 } from 'node:buffer';
 
+/**
+ * The uploads' staging folder (`<root>/.aqua-uploads/`, see `upload/staging.ts`): never served, listed or
+ * archived, whatever `--dotfiles` says, and no upload may name it.
+ */
+export const STAGING_NAME = '.aqua-uploads';
+
 /** A byte escape not preceded by a high surrogate (a real pair's low half is never an escape). */
 const ESCAPE = /(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/;
 const ESCAPES = new RegExp(ESCAPE.source, 'g');

@@ -1,7 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { HttpError } from '../http/errors.js';
-import { fsPath, nameFromBytes } from './names.js';
+import { fsPath, nameFromBytes, STAGING_NAME } from './names.js';
 
 /** The decoded, checked segments of a request path; `..`, `.`, empty and unsafe segments are gone. */
 export interface UrlPath {
@@ -35,6 +35,7 @@ export function parseUrlPath(rawPath: string, options: { dotfiles: boolean }): U
     if (name === '..') throw new HttpError(404, 'parent segment');
     if (name.includes('/') || (WINDOWS && name.includes('\\'))) throw new HttpError(404, 'separator inside a segment');
     if (!options.dotfiles && name.startsWith('.')) throw new HttpError(404, 'dotfile');
+    if (name === STAGING_NAME) throw new HttpError(404, 'the uploads staging folder');
     segments.push(name);
   }
   const trailingSlash = rawPath.endsWith('/') && segments.length > 0;

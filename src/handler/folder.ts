@@ -14,6 +14,7 @@ import { openInside } from '../fs/open.js';
 import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import type { RequestContext } from './context.js';
+import { insideArea } from '../upload/place.js';
 import { sendFile } from './file.js';
 import { HTML, sendGenerated, sendHtmlPage } from './page.js';
 import { redirect } from './redirect.js';
@@ -56,7 +57,11 @@ export async function serveFolder(
   const parts = (): AsyncIterable<string> =>
     json
       ? listingJson(place, batches())
-      : listingHtml(place, { ...view, now: Date.now(), archives: options.archives }, batches());
+      : listingHtml(
+          place,
+          { ...view, now: Date.now(), archives: options.archives, upload: uploadsHere(ctx) },
+          batches(),
+        );
   // A folder whose names are at hand quickly and that is small is answered whole: with a content ETag
   // (a 304 while nothing changed) and Range. A big or slow one streams, its page starting at once.
   const early = await Promise.race([names, delay(WHOLE_WAIT_MS)]);
@@ -67,6 +72,12 @@ export async function serveFolder(
   }
   const type = json ? 'application/json; charset=utf-8' : HTML;
   return sendStreamed(ctx, type, parts, { page: !json, headers: { Vary: 'Accept' } });
+}
+
+/** Whether uploads may go into this folder (`--upload` covers it). */
+function uploadsHere(ctx: RequestContext): boolean {
+  const upload = ctx.options.upload;
+  return upload !== null && insideArea(upload.folder, ctx.url.segments);
 }
 
 /** Folders up to this many entries are sent whole (at most a few hundred KiB of page). */

@@ -16,13 +16,14 @@ import { serveFolder } from './folder.js';
 import { checkRoot, resolveServeOptions, type ResolvedServeOptions, type ServeOptions } from './options.js';
 import { ALLOW, answerOptions, applyPolicy } from './policy.js';
 import { redirect } from './redirect.js';
-import { mountOf, parseTarget } from './route.js';
+import { mountOf, parseTarget, splitTarget } from './route.js';
 import { serveSrtAsVtt, serveViewer } from './view.js';
 import { CrcCache } from '../archive/reader.js';
 import { applyEarly, pathOf, serveMissing } from './site.js';
 import { SiblingIndex } from '../site/encoding.js';
 import { headersFor } from '../site/rules.js';
 import { openSiteSource, type SiteSettings, type SiteSource } from '../site/source.js';
+import { isUploadRequest, serveUpload, UploadStore } from '../upload/index.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -88,11 +89,20 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     stats: new StatBatcher(),
     crcs: new CrcCache(),
     folders: new FolderNames(),
+    uploads: null,
   };
+  if (opts.upload) {
+    state.uploads = new UploadStore(state.getRoot, opts.upload, opts.logger);
+    state.uploads.start();
+  }
   const handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void => {
     handle(req, res, next, state).catch((err: unknown) => fail(err, req, res, next, opts));
   };
-  return Object.assign(handler, { close: () => site.close(), cors: () => state.view().options.cors });
+  const close = (): void => {
+    site.close();
+    state.uploads?.close();
+  };
+  return Object.assign(handler, { close, cors: () => state.view().options.cors });
 }
 
 /** The config file named by {@link ServeOptions.config}, read and watched; the site options in code over it. */
@@ -142,6 +152,8 @@ interface HandlerState {
   readonly crcs: CrcCache;
   /** Folder names in listing order, kept per folder identity (see fs/folder.ts). */
   readonly folders: FolderNames;
+  /** Uploads' staging folder, writers and sweeper; `null` when uploads are off. */
+  uploads: UploadStore | null;
 }
 
 function fail(
@@ -166,6 +178,12 @@ async function handle(
 ): Promise<void> {
   const { settings, options } = state.view();
   const method = req.method ?? '';
+  if (state.uploads && options.upload && isUploadRequest(method, splitTarget(req.url).path)) {
+    applyPolicy(res, options);
+    const { path } = splitTarget(req.url);
+    const upload = { settings: options.upload, store: state.uploads, base: mountOf(req).base };
+    return serveUpload({ req, res, path, root: await state.getRoot(), options, ...upload });
+  }
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();
     applyPolicy(res, options);

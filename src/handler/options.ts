@@ -1,4 +1,5 @@
 import type { Logger } from '../log.js';
+import { resolveUploadSettings, type UploadSettings } from '../upload/options.js';
 
 /** Extra response headers for request paths matching `source` (a pattern: see the README's "Serving a built site"). */
 export interface HeaderRule {
@@ -124,6 +125,25 @@ export interface ServeOptions extends SiteOptions {
   /** Also offer `?download=tar.gz` (`--archive-gzip`): costs CPU, unknown length, no Range. Default `false`. */
   archiveGzip?: boolean;
   /**
+   * Uploads (`--upload [subfolder]`): `true` accepts them anywhere in the tree, a folder path (`'incoming'`,
+   * relative to the root) only there and below. Plain `PUT` (curl -T) and tus 1.0 (`POST` to a folder URL or
+   * to `/.aqua/upload/`); bytes are staged in `<root>/.aqua-uploads/` and renamed into place when complete (see
+   * the README's "Uploads"). Needs `private: true` (your own middleware authenticates; `createAquaServer` sets it
+   * with `auth`) or `uploadAnonymous: true`, else a `RangeError`. Default `false`.
+   */
+  upload?: boolean | string;
+  /** Replace an existing file of the same name (`--upload-overwrite`). Default `false`: `name (1).ext`. */
+  uploadOverwrite?: boolean;
+  /** Largest upload in bytes (`--upload-max-size <size>`); larger ones answer 413. Default `null`: free space only. */
+  uploadMaxSize?: number | null;
+  /**
+   * Seconds an unfinished upload is kept after its last byte arrived (`--upload-expire <duration>`); then its
+   * staging files are removed. Default 86,400 (a day).
+   */
+  uploadExpireSeconds?: number;
+  /** Accept uploads without authentication (`--upload-anonymous`). Default `false`. */
+  uploadAnonymous?: boolean;
+  /**
    * Where the handler reports failures (a 5xx, with the error; never sent to the client).
    * Default: none. Per-response lines come from `createAquaServer`'s `logger` (`--log-level`, `--log-format`).
    */
@@ -160,7 +180,10 @@ export const SERVE_DEFAULTS = Object.freeze({
 });
 
 /** {@link ServeOptions} with every default applied; frozen. */
-export type ResolvedServeOptions = Readonly<typeof SERVE_DEFAULTS>;
+export type ResolvedServeOptions = Readonly<typeof SERVE_DEFAULTS> & {
+  /** Uploads, or `null` when they are off (see `upload/options.ts`). */
+  readonly upload: UploadSettings | null;
+};
 
 /** A whole-number option within `min`–`max`, or a `RangeError` that names it. */
 function checkInteger(name: string, value: number, min: number): number {
@@ -171,7 +194,8 @@ function checkInteger(name: string, value: number, min: number): number {
 
 /**
  * Apply the defaults to {@link ServeOptions} and validate them; throws `TypeError` for an on/off option that is not a
- * boolean and `RangeError` for a bad `chunkSize`, `memoryCacheBytes`, `cacheSeconds` or `archiveMaxFiles`.
+ * boolean and `RangeError` for a bad `chunkSize`, `memoryCacheBytes`, `cacheSeconds`, `archiveMaxFiles` or upload
+ * option (see `upload/options.ts`).
  */
 export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOptions {
   for (const name of BOOLEAN_OPTIONS) checkBoolean(options, name);
@@ -183,7 +207,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
   checkInteger('memoryCacheBytes', resolved.memoryCacheBytes, 0);
   if (resolved.cacheSeconds !== null) checkInteger('cacheSeconds', resolved.cacheSeconds, 0);
   checkInteger('archiveMaxFiles', resolved.archiveMaxFiles, 1);
-  return Object.freeze(resolved);
+  return Object.freeze({ ...resolved, upload: resolveUploadSettings(options) });
 }
 
 /** The on/off options: a string such as `'deny'` or `'no'` would read as true and quietly turn a policy on. */
@@ -196,6 +220,8 @@ const BOOLEAN_OPTIONS = [
   'cors',
   'archives',
   'archiveGzip',
+  'uploadOverwrite',
+  'uploadAnonymous',
 ] as const satisfies readonly (keyof ServeOptions)[];
 
 function checkBoolean(options: ServeOptions, name: (typeof BOOLEAN_OPTIONS)[number]): void {

@@ -88,7 +88,10 @@ export function createAquaServer(
   const directory = options.handler
     ? null
     : serveDirectory(options.root as string, { ...options, private: options.private || !!options.auth });
-  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+  // An upload of many gigabytes takes longer than a request may: with uploads on, a body is bounded by the idle
+  // timeout (`sendMs`) instead, unless a request timeout is given.
+  const uploads = options.upload !== undefined && options.upload !== false;
+  const timeouts: Timeouts = { ...DEFAULT_TIMEOUTS, ...(uploads ? { requestMs: 0 } : {}), ...options.timeouts };
   const graceMs = (options.graceSeconds ?? 10) * 1000;
   const tracker = new ConnectionTracker(options.maxConnections ?? 10_000);
   let closing: Promise<void> | null = null;

@@ -14,7 +14,10 @@ export type RequestListener = (req: IncomingMessage, res: ServerResponse) => voi
 export interface Timeouts {
   /** Time to receive a request's headers (slowloris defence); also bounds a TLS handshake. Default 15 000. */
   headersMs: number;
-  /** Time to receive a whole request, headers and body; it does not bound the response. Default 60 000. */
+  /**
+   * Time to receive a whole request, headers and body; it does not bound the response. Default 60 000, and 0
+   * (none: the idle `sendMs` still applies) when uploads are on.
+   */
   requestMs: number;
   /**
    * How long an idle connection stays open: HTTP/1.1 between requests, HTTP/2 with no stream open. Default 5 000.

@@ -14,6 +14,8 @@ export interface ListingView extends SortState {
   readonly now: number;
   /** Offer the "Download folder" button (folder archives are on). */
   readonly archives?: boolean;
+  /** Offer uploads into this folder (`--upload` covers it): the button, the drop zone, `upload.js`. */
+  readonly upload?: boolean;
 }
 
 /** What the page around the rows is made from: the listing without its entries. */
@@ -128,6 +130,12 @@ export function folderName(folderPath: string): string {
   return segments.at(-1) ?? 'Home';
 }
 
+/** Uploads (upload.js): a button with its file picker, and the list of uploads with their progress. */
+const UPLOAD_BUTTON =
+  `<span class="upload-pick"><button class="dl-folder" type="button" data-upload-pick title="Upload files into this folder (or drop files and folders on the page)">` +
+  `${icon('up')}<span>Upload</span></button><input type="file" multiple hidden data-upload-input></span>`;
+const UPLOAD_LIST = `\n<section class="uploads" data-upload hidden><h2 class="sr">Uploads</h2><ul></ul><button class="dl-folder" type="button" data-upload-reload hidden>Show the new files</button></section>`;
+
 /** Where the rows go in the page: split out once the page around them is rendered. */
 const ROWS = '\u0000rows\u0000';
 
@@ -137,7 +145,7 @@ const ROWS = '\u0000rows\u0000';
  */
 export function listingShell(
   place: ListingPlace,
-  view: SortState & { readonly archives?: boolean },
+  view: SortState & { readonly archives?: boolean; readonly upload?: boolean },
 ): { start: string; end: (totals: Totals) => string } {
   const parentRow =
     place.path === '/'
@@ -146,8 +154,8 @@ export function listingShell(
   const body = `<header class="bar">
 ${renderCrumbs(place.base, place.path)}
 <label class="filter">${icon('search')}<span class="sr">Filter</span><input id="filter" type="search" placeholder="Filter…  ( / )" autocomplete="off" spellcheck="false" aria-keyshortcuts="/"></label>
-<span class="playlist" hidden><button class="btn" type="button" data-playlist="open" title="Open this folder's media as a playlist (VLC, mpv, Kodi)">${icon('video')}Play in VLC</button><button class="btn" type="button" data-playlist="copy" title="Copy the playlist's address">${icon('link')}<span class="label">Copy playlist</span></button></span>${view.archives ? DOWNLOAD_FOLDER : ''}
-</header>
+<span class="playlist" hidden><button class="btn" type="button" data-playlist="open" title="Open this folder's media as a playlist (VLC, mpv, Kodi)">${icon('video')}Play in VLC</button><button class="btn" type="button" data-playlist="copy" title="Copy the playlist's address">${icon('link')}<span class="label">Copy playlist</span></button></span>${view.archives ? DOWNLOAD_FOLDER : ''}${view.upload ? UPLOAD_BUTTON : ''}
+</header>${view.upload ? UPLOAD_LIST : ''}
 <main>
 <h1 class="sr">${escapeHtml(folderName(place.path))}</h1>
 <table class="listing" data-sort="${view.sort}" data-order="${view.order}">
@@ -158,7 +166,14 @@ ${parentRow}${ROWS}</tbody>
 ${ROWS}<p class="no-match" hidden>No names match the filter.</p>
 </main>
 <footer class="totals"><span class="shown" hidden></span><span class="total">${ROWS}</span></footer>`;
-  const page = renderPage({ title: `${folderName(place.path)} — aqua-serve`, base: place.base, kind: 'listing', body });
+  const scripts = view.upload ? ['upload.js'] : [];
+  const page = renderPage({
+    title: `${folderName(place.path)} — aqua-serve`,
+    base: place.base,
+    kind: 'listing',
+    body,
+    scripts,
+  });
   const [start, beforeEmpty, beforeTotals, after] = page.split(ROWS) as [string, string, string, string];
   return {
     start,

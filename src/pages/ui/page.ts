@@ -37,6 +37,8 @@ export interface PageParts {
   readonly kind: PageKind;
   /** Trusted HTML of `<body>` (built by the renderers from escaped parts). */
   readonly body: string;
+  /** Further classic scripts of the page, by asset name (`upload.js` where uploads are on). */
+  readonly scripts?: readonly string[];
 }
 
 /** The scripts of each kind of page, run in this order (module scripts: deferred, each its own scope). */
@@ -74,7 +76,7 @@ export function renderPage(parts: PageParts): string {
 <link rel="icon" href="${escapeHtml(parts.base + assetUrl('favicon.svg'))}" type="image/svg+xml">
 ${styles}
 ${scripts}
-</head>
+${(parts.scripts ?? []).map((name) => `<script defer src="${escapeHtml(parts.base + assetUrl(name))}"></script>\n`).join('')}</head>
 <body class="page-${parts.kind}">
 ${iconSprite()}
 ${parts.body}
