@@ -48,7 +48,8 @@ export class BlockCache {
    * their blocks once, and churn probation only; a page asked for every 100 ms stays. Map order is age order.
    */
   private readonly probation = new Map<string, Buffer>();
-  private readonly protected = new Map<string, Buffer>();
+  /** `used`: hit since its last pass, a second chance (CLOCK) instead of a Map re-insert on every hit. */
+  private readonly protected = new Map<string, { block: Buffer; used: boolean }>();
   private protectedBytes = 0;
   private readonly loading = new Map<string, Promise<Buffer>>();
   private bytes = 0;
@@ -68,24 +69,29 @@ export class BlockCache {
     return this.hit(`${id}#${index}`);
   }
 
-  /** A hit: a protected block becomes the youngest; a probation block is promoted. */
+  /** A hit: a protected block is marked used; a probation block is promoted. */
   private hit(key: string): Buffer | undefined {
     const kept = this.protected.get(key);
     if (kept) {
-      this.protected.delete(key);
-      this.protected.set(key, kept);
-      return kept;
+      kept.used = true;
+      return kept.block;
     }
     const block = this.probation.get(key);
     if (!block) return undefined;
     this.probation.delete(key);
-    this.protected.set(key, block);
+    this.protected.set(key, { block, used: false });
     this.protectedBytes += block.length;
+    // Over its share: the oldest protected block not used since its last pass goes back to probation.
     for (const [oldKey, old] of this.protected) {
       if (this.protectedBytes <= this.maxBytes * PROTECTED_SHARE) break;
       this.protected.delete(oldKey);
-      this.protectedBytes -= old.length;
-      this.probation.set(oldKey, old);
+      if (old.used && oldKey !== key) {
+        old.used = false;
+        this.protected.set(oldKey, old);
+        continue;
+      }
+      this.protectedBytes -= old.block.length;
+      this.probation.set(oldKey, old.block);
     }
     return block;
   }
@@ -217,11 +223,16 @@ export class BlockCache {
     this.probation.set(key, block);
     this.bytes += block.length;
     while (this.bytes > this.maxBytes) {
-      const segment = this.probation.size > 0 ? this.probation : this.protected;
-      const [oldKey, old] = segment.entries().next().value as [string, Buffer];
-      segment.delete(oldKey);
-      this.bytes -= old.length;
-      if (segment === this.protected) this.protectedBytes -= old.length;
+      const oldest = this.probation.keys().next();
+      if (!oldest.done) {
+        this.bytes -= this.probation.get(oldest.value)?.length ?? 0;
+        this.probation.delete(oldest.value);
+        continue;
+      }
+      const [oldKey, old] = this.protected.entries().next().value as [string, { block: Buffer }];
+      this.protected.delete(oldKey);
+      this.bytes -= old.block.length;
+      this.protectedBytes -= old.block.length;
     }
   }
 }
