@@ -19,9 +19,19 @@ export function toHttpSeconds(ms: number): number {
   return Math.floor(ms / 1000);
 }
 
+/** The last two seconds formatted (a file's Last-Modified, a response's Date): most requests ask for one of them. */
+const recent = new Map<number, string>();
+
 /** Formats a time as IMF-fixdate (the only form a sender may generate). */
 export function formatHttpDate(ms: number): string {
-  return new Date(toHttpSeconds(ms) * 1000).toUTCString();
+  const seconds = toHttpSeconds(ms);
+  let text = recent.get(seconds);
+  if (text === undefined) {
+    text = new Date(seconds * 1000).toUTCString();
+    if (recent.size >= 2) recent.delete(recent.keys().next().value as number);
+    recent.set(seconds, text);
+  }
+  return text;
 }
 
 /**

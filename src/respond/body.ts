@@ -182,16 +182,29 @@ function drained(res: ServerResponse): Promise<void> {
  * destroyed — a truncated body must never look complete. Never throws for a client going away;
  * rethrows body errors only when nothing has been sent yet.
  */
-export async function pump(res: ServerResponse, body: AsyncIterable<Buffer>): Promise<void> {
+export async function pump(
+  res: ServerResponse,
+  body: AsyncIterable<Buffer>,
+  length: number | null = null,
+): Promise<void> {
   const chunks = body[Symbol.asyncIterator]();
   let next: Promise<IteratorResult<Buffer>> | null = chunks.next();
   let finished = false;
+  let left = length ?? Infinity;
+  let ended = false;
   try {
     for (;;) {
       const { done, value } = await next;
       next = null;
       if (done === true) break;
       if (isGone(res)) return;
+      left -= value.length;
+      if (left === 0) {
+        // The chunk that completes the body: headers, bytes and the end in one write (a small file's only chunk).
+        res.end(value, recycler(value));
+        ended = true;
+        break;
+      }
       next = chunks.next();
       next.catch(() => undefined); // settled (and rethrown) by the await above, or by `finally`
       if (!res.write(value, recycler(value))) {
@@ -209,7 +222,9 @@ export async function pump(res: ServerResponse, body: AsyncIterable<Buffer>): Pr
   } finally {
     if (!finished) await stop(chunks, next);
   }
-  if (!isGone(res)) res.end();
+  if (ended)
+    await stop(chunks, null); // the body is complete: return it, so its `finally` runs now
+  else if (!isGone(res)) res.end();
 }
 
 /** Leave a body early: let its read in progress (if any) settle, then return it, so its `finally` runs now. */

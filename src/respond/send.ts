@@ -136,7 +136,7 @@ async function sendAs(
     res.end();
     return;
   }
-  await pump(res, plan.body());
+  await pump(res, plan.body(), plan.length);
 }
 
 interface BodyPlan {
