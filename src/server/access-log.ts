@@ -18,15 +18,22 @@ function chunkBytes(chunk: unknown, encoding: unknown): number {
  */
 function countBody(res: Http2ServerResponse): () => number {
   let bytes = 0;
+  let ending = false;
   const write = res.write.bind(res) as (...args: unknown[]) => boolean;
   const end = res.end.bind(res) as (...args: unknown[]) => Http2ServerResponse;
   res.write = ((...args: unknown[]) => {
-    bytes += chunkBytes(args[0], args[1]);
+    if (!ending) bytes += chunkBytes(args[0], args[1]);
     return write(...args);
   }) as Http2ServerResponse['write'];
+  // end(chunk) hands its chunk to write() itself (node's compat layer): counted here once, not again there.
   res.end = ((...args: unknown[]) => {
     bytes += chunkBytes(args[0], args[1]);
-    return end(...args);
+    ending = true;
+    try {
+      return end(...args);
+    } finally {
+      ending = false;
+    }
   }) as Http2ServerResponse['end'];
   return () => bytes;
 }
