@@ -135,57 +135,6 @@ describe('a stalled reader over a real socket', () => {
   });
 });
 
-describe('read size follows the reader (slow start)', () => {
-  const SIZE = 64 * MiB; // read in runs, not cached
-  let dir: string;
-  let cleanup: () => Promise<void>;
-  let server: Running;
-
-  beforeAll(async () => {
-    ({ dir, cleanup } = await tempDir('aqua-pace-'));
-    await writeFile(path.join(dir, 'big.bin'), Buffer.alloc(SIZE, 7));
-    server = await start({ root: dir });
-  });
-  afterEach(() => vi.restoreAllMocks());
-  afterAll(async () => {
-    await server.close();
-    await cleanup();
-  });
-
-  it('grows from one block to MAX_CHUNK while the client reads, and starts again from one block after a stall', async () => {
-    const reads: { at: number; blocks: number }[] = [];
-    const run = BlockCache.prototype.getRun;
-    const one = BlockCache.prototype.get;
-    vi.spyOn(BlockCache.prototype, 'getRun').mockImplementation(function (this: BlockCache, ...args) {
-      reads.push({ at: performance.now(), blocks: args[3] });
-      return run.apply(this, args);
-    });
-    vi.spyOn(BlockCache.prototype, 'get').mockImplementation(function (this: BlockCache, ...args) {
-      reads.push({ at: performance.now(), blocks: 1 });
-      return one.apply(this, args);
-    });
-    const client = net.connect(server.port, '127.0.0.1');
-    client.once('error', () => undefined);
-    let received = 0;
-    client.on('data', (d: Buffer) => (received += d.length));
-    client.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
-    try {
-      expect(await until(() => received > 24 * MiB, 10_000)).toBe(true);
-      client.pause(); // the client stops reading: the server's writes stop draining
-      await settled(() => reads.length);
-      const before = reads.map((r) => r.blocks);
-      expect(before.slice(0, 5)).toEqual([1, 2, 4, 8, 16]);
-      expect(Math.max(...before) * 64 * KiB).toBe(MAX_CHUNK);
-      const resumedAt = performance.now();
-      client.resume();
-      expect(await until(() => reads.some((r) => r.at > resumedAt && r.blocks > 1), 10_000)).toBe(true);
-      expect(reads.find((r) => r.at > resumedAt)?.blocks).toBe(1);
-    } finally {
-      client.destroy();
-    }
-  });
-});
-
 /** Wait until `probe` stops changing for 300 ms (at most 10 s). */
 async function settled(probe: () => number): Promise<void> {
   let last = -1;
