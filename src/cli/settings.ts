@@ -5,7 +5,6 @@ import type { AquaServerOptions } from '../server/index.js';
 import { parseWholeNumber } from './args.js';
 import { UsageError } from './run.js';
 import { parseWorkers } from './workers.js';
-import { commanderParser } from '../upload/cli.js';
 import { parseDuration, parseSize } from '../upload/options.js';
 
 /**
@@ -40,15 +39,20 @@ function optional<K extends string, T>(def: Omit<Setting<K, T | undefined>, 'def
   return def;
 }
 
-/** A flag's text as a whole number within `min`–`max`, for commander. */
-export function integer(name: string, min: number, max: number): (value: string) => number {
-  return (value) => {
+/** A parser that throws (a `RangeError` naming the flag) as a commander argument parser: its message, one line. */
+export function commanderParser<T>(parse: (text: string, flag: string) => T, flag: string): (text: string) => T {
+  return (text) => {
     try {
-      return parseWholeNumber(value, name, min, max);
+      return parse(text, flag);
     } catch (err) {
-      throw new InvalidArgumentError((err as RangeError).message);
+      throw new InvalidArgumentError((err as Error).message);
     }
   };
+}
+
+/** A flag's text as a whole number within `min`–`max`, for commander. */
+export function integer(name: string, min: number, max: number): (value: string) => number {
+  return commanderParser((text, flag) => parseWholeNumber(text, flag, min, max), name);
 }
 
 /** A flag's text as a number of seconds (fractions allowed), for commander. */
@@ -215,13 +219,7 @@ export const SETTINGS = [
     flags: '--workers <n|auto>',
     doc: 'serve from this many processes sharing one socket (auto: one per core)',
     default: 1,
-    parse: (value) => {
-      try {
-        return parseWorkers(value);
-      } catch (err) {
-        throw new InvalidArgumentError((err as Error).message);
-      }
-    },
+    parse: commanderParser(parseWorkers, '--workers'),
   }),
   optional<'auth', string>({
     key: 'auth',

@@ -3,7 +3,6 @@
  * `--upload-expire`, `--upload-anonymous`; declared in cli/settings.ts): their parsers, their check into a frozen
  * {@link UploadConfig}, the serve options they give, and the banner line that says who may upload where.
  */
-import { InvalidArgumentError } from 'commander';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { STAGING_NAME } from '../fs/names.js';
@@ -29,17 +28,6 @@ export interface UploadConfig {
   readonly maxSize: number | null;
   readonly expireSeconds: number | undefined;
   readonly anonymous: boolean;
-}
-
-/** A parser of upload/options.ts as a commander argument parser (its RangeError as commander's error). */
-export function commanderParser<T>(parse: (text: string, flag: string) => T, flag: string): (text: string) => T {
-  return (text) => {
-    try {
-      return parse(text, flag);
-    } catch (err) {
-      throw new InvalidArgumentError((err as Error).message);
-    }
-  };
 }
 
 /**
