@@ -160,7 +160,6 @@ export async function pump(
   let next: Promise<IteratorResult<Buffer>> | null = chunks.next();
   let finished = false;
   let left = length ?? Infinity;
-  let ended = false;
   try {
     for (;;) {
       const { done, value } = await next;
@@ -171,8 +170,7 @@ export async function pump(
       if (left === 0) {
         // The chunk that completes the body: headers, bytes and the end in one write (a small file's only chunk).
         res.end(value, recycler(value));
-        ended = true;
-        break;
+        return; // `finally` returns the body, so its own `finally` runs now
       }
       next = chunks.next();
       next.catch(() => undefined); // settled (and rethrown) by the await above, or by `finally`
@@ -191,9 +189,7 @@ export async function pump(
   } finally {
     if (!finished) await stop(chunks, next);
   }
-  if (ended)
-    await stop(chunks, null); // the body is complete: return it, so its `finally` runs now
-  else if (!isGone(res)) res.end();
+  if (!isGone(res)) res.end();
 }
 
 /** Leave a body early: let its read in progress (if any) settle, then return it, so its `finally` runs now. */
