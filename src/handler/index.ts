@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { BlockCache } from '../fs/cache/blocks.js';
+import { BlockCache, identityKey } from '../fs/cache/blocks.js';
 import { KnownFiles, reopenKnown, StatBatcher } from '../fs/cache/files.js';
 import { openInside } from '../fs/open.js';
 import { parseUrlPath, realRoot } from '../fs/resolve.js';
@@ -90,6 +90,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     crcs: new CrcCache(),
     folders: new FolderNames(),
     uploads: null,
+    root: null,
   };
   if (opts.upload) {
     state.uploads = new UploadStore(state.getRoot, opts.upload, opts.logger);
@@ -154,6 +155,8 @@ interface HandlerState {
   readonly folders: FolderNames;
   /** Uploads' staging folder, writers and sweeper; `null` when uploads are off. */
   uploads: UploadStore | null;
+  /** The root's real path once `getRoot()` has given it (no await per request after that). */
+  root: string | null;
 }
 
 function fail(
@@ -196,16 +199,17 @@ async function handle(
   if (target.path.startsWith(ASSET_PREFIX)) return sendAsset(res, target.path, options);
   const url = parseUrlPath(target.path, options);
   const mount = mountOf(req);
-  const siteHeaders = headersFor(settings.rules, pathOf(url));
+  const { rules } = settings;
+  const siteHeaders = rules.headers.length === 0 ? NO_HEADERS : headersFor(rules, pathOf(url));
   // Set now, so that every answer carries them, errors included.
-  for (const [name, value] of Object.entries(siteHeaders)) res.setHeader(name, value);
+  for (const name in siteHeaders) res.setHeader(name, siteHeaders[name] as string);
   const ctx: RequestContext = {
     req,
     res,
     method,
     options,
     blocks: state.blocks,
-    root: await state.getRoot(),
+    root: state.root ?? (state.root = await state.getRoot()),
     base: mount.base,
     url,
     route: target.route,
@@ -214,7 +218,7 @@ async function handle(
     siteHeaders,
   };
   if (mount.bare) return redirect(ctx, '/');
-  const early = await applyEarly(ctx);
+  const early = hasEarlyRules(rules) ? await applyEarly(ctx) : null;
   if (early === true) return;
   const resolved = early === null ? ctx : { ...ctx, url: early };
   try {
@@ -224,6 +228,13 @@ async function handle(
     if (statusOf(err) !== 404 || res.headersSent || !(await serveMissing(resolved))) throw err;
   }
 }
+
+/** No site headers: the common case, without an object per request. */
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** Whether a redirect, a clean URL or a rewrite may apply before the path is resolved. */
+const hasEarlyRules = (rules: SiteSettings['rules']): boolean =>
+  rules.redirects.length > 0 || rules.cleanUrls || rules.rewrites.length > 0;
 
 /** The file or folder the URL names: from the metadata cache, or resolved and opened. */
 async function serveTarget(ctx: RequestContext, state: HandlerState, configFile: string | null): Promise<void> {
@@ -250,7 +261,7 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
       const file = { fh, stat, name };
       if (route.view && (await serveViewer(ctx, file, state.folders))) return;
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
-      state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat });
+      state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat, id: identityKey(stat) });
       handedOver = true;
       return await sendFile(ctx, { fh, abs, stat }, name);
     }

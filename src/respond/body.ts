@@ -23,6 +23,8 @@ export interface FileSource {
   readonly abs: string;
   /** The identity the response was planned for (size, mtime, inode…): blocks must match it. */
   readonly stat: FileIdentity;
+  /** Its {@link identityKey}, when already made (else made from `stat`). */
+  readonly id?: string;
 }
 
 /**
@@ -32,14 +34,18 @@ export interface FileSource {
  * {@link FileSlot.close}.
  */
 export class FileSlot {
-  private readonly held: HeldFile;
+  /** Made on first need when the request opened nothing (a cached small file usually never needs it). */
+  private held: HeldFile | null;
+  private closed = false;
 
   constructor(readonly source: FileSource) {
-    this.held = new HeldFile(source.abs, source.stat, source.fh);
+    this.held = source.fh ? new HeldFile(source.abs, source.stat, source.fh) : null;
   }
 
   /** Run `read` with the open handle; a file that is no longer the same throws {@link FileChangedError}. */
   use<T>(read: (fh: FileHandle) => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new FileChangedError());
+    this.held ??= new HeldFile(this.source.abs, this.source.stat, null);
     return this.held.use(read).catch((err: unknown) => {
       throw err instanceof FileChangedError ? err : new FileChangedError();
     });
@@ -47,8 +53,24 @@ export class FileSlot {
 
   /** Close the handle if one is open; later calls do nothing. */
   close(): Promise<void> {
-    return this.held.close();
+    this.closed = true;
+    return this.held ? this.held.close() : Promise.resolve();
   }
+}
+
+/**
+ * The bytes of a span of a file when they are in memory now, within one cached block; else `null` (read them with
+ * {@link fileSpan}). `id` is the file's {@link identityKey}.
+ */
+export function cachedSpan(id: string, span: ByteSpan, blocks: BlockCache): Buffer | null {
+  const index = Math.floor(span.start / blocks.blockSize);
+  if (Math.floor(span.end / blocks.blockSize) !== index) return null;
+  const block = blocks.peek(id, index);
+  if (!block) return null;
+  const from = span.start - index * blocks.blockSize;
+  const to = span.end - index * blocks.blockSize + 1;
+  if (to > block.length) return null; // shorter than promised: fileSpan reports the change
+  return from === 0 && to === block.length ? block : block.subarray(from, to);
 }
 
 /**
@@ -69,8 +91,12 @@ export class FileSlot {
  */
 const RUNS = false;
 
-export async function* fileSpan(slot: FileSlot, span: ByteSpan, blocks: BlockCache): AsyncGenerator<Buffer> {
-  const id = identityKey(slot.source.stat);
+export async function* fileSpan(
+  slot: FileSlot,
+  span: ByteSpan,
+  blocks: BlockCache,
+  id = identityKey(slot.source.stat),
+): AsyncGenerator<Buffer> {
   const size = slot.source.stat.size;
   const blockSize = blocks.blockSize;
   const { start, end } = span;

@@ -7,9 +7,9 @@
  * releases it, is idempotent, and `send()` calls it exactly once, in `finally`, whatever happened.
  */
 import { hash } from 'node:crypto';
-import type { BlockCache } from '../fs/cache/blocks.js';
 import { fileETag } from '../http/etag.js';
-import { fileSpan, FileSlot, type ByteSpan, type FileSource } from './body.js';
+import { identityKey, type BlockCache } from '../fs/cache/blocks.js';
+import { cachedSpan, fileSpan, FileSlot, type ByteSpan, type FileSource } from './body.js';
 
 export type { ByteSpan } from './body.js';
 
@@ -26,6 +26,11 @@ export interface Representation {
   readonly modifiedMs?: number;
   /** The bytes of one inclusive span, or of everything when `span` is `null`. */
   read(span: ByteSpan | null): AsyncGenerator<Buffer>;
+  /**
+   * The same bytes when they are all in memory now (a buffer, a file's cached block), else `null`: `send()` then
+   * writes them at once, without a generator — the common case of a small file or a page. Optional.
+   */
+  readNow?(span: ByteSpan | null): Buffer | null;
   /** Release what it holds. Idempotent. */
   close(): Promise<void>;
 }
@@ -56,6 +61,7 @@ export function bufferRepresentation(body: string | Buffer, meta: BufferMeta): R
       if (bytes.length === 0) return;
       yield span === null ? bytes : bytes.subarray(span.start, span.end + 1);
     },
+    readNow: (span) => (span === null ? bytes : bytes.subarray(span.start, span.end + 1)),
     close: () => Promise.resolve(),
   };
 }
@@ -110,13 +116,15 @@ export interface FileToSend extends FileSource {
 export function fileRepresentation(file: FileToSend, blocks: BlockCache): Representation {
   const slot = new FileSlot(file);
   const { size, mtimeMs } = file.stat;
+  const id = file.id ?? identityKey(file.stat);
   return {
     size,
     type: file.type,
     etag: fileETag(size, mtimeMs),
     // RFC 9110 §8.8.2.1: a Last-Modified in the future is replaced by the time of the response.
     modifiedMs: Math.min(mtimeMs, Date.now()),
-    read: (span) => fileSpan(slot, span ?? { start: 0, end: size - 1 }, blocks),
+    read: (span) => fileSpan(slot, span ?? { start: 0, end: size - 1 }, blocks, id),
+    readNow: (span) => cachedSpan(id, span ?? { start: 0, end: size - 1 }, blocks),
     close: () => slot.close(),
   };
 }

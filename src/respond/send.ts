@@ -136,6 +136,11 @@ async function sendAs(
     res.end();
     return;
   }
+  const now = plan.now();
+  if (now !== null && now.length === plan.length) {
+    res.end(now); // in memory already: headers and bytes in one write, no generator
+    return;
+  }
   await pump(res, plan.body(), plan.length);
 }
 
@@ -144,10 +149,14 @@ interface BodyPlan {
   readonly length: number | null;
   readonly contentRange?: string;
   readonly body: () => AsyncGenerator<Buffer>;
+  /** The whole body if it is in memory now (see {@link Representation.readNow}), else `null`. */
+  readonly now: () => Buffer | null;
 }
 
 function planBody(rep: Representation, ranges: readonly ByteRange[] | null): BodyPlan {
-  if (ranges === null || rep.size === null) return { type: rep.type, length: rep.size, body: () => rep.read(null) };
+  if (ranges === null || rep.size === null) {
+    return { type: rep.type, length: rep.size, body: () => rep.read(null), now: () => rep.readNow?.(null) ?? null };
+  }
   const size = rep.size;
   const only = ranges.length === 1 ? ranges[0] : undefined;
   if (only !== undefined) {
@@ -156,10 +165,16 @@ function planBody(rep: Representation, ranges: readonly ByteRange[] | null): Bod
       length: only.end - only.start + 1,
       contentRange: contentRange(only, size),
       body: () => rep.read(only),
+      now: () => rep.readNow?.(only) ?? null,
     };
   }
   const multipart = planMultipart({ ranges, size, contentType: rep.type });
-  return { type: multipart.contentType, length: multipart.contentLength, body: () => multipartBody(rep, multipart) };
+  return {
+    type: multipart.contentType,
+    length: multipart.contentLength,
+    body: () => multipartBody(rep, multipart),
+    now: () => null,
+  };
 }
 
 /** A multipart/byteranges body (RFC 9110 §14.6): each part's head, then its bytes; the closing boundary. */

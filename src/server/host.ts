@@ -33,15 +33,23 @@ export function isValidHost(value: string): boolean {
 /** How many `Host` field lines the request carries (node:http keeps only the first in `req.headers`). */
 function hostLines(req: AnyRequest): number {
   let count = 0;
-  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') count++;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i] as string;
+    if (name.length === 4 && (name === 'Host' || name === 'host' || name.toLowerCase() === 'host')) count++;
+  }
   return count;
 }
+
+let lastValidHost: string | undefined;
 
 /** Whether the request's Host (and for HTTP/2 its `:authority`) breaks RFC 9112 §3.2 / RFC 9113 §8.3.1. */
 export function hasBadHost(req: AnyRequest): boolean {
   if (hostLines(req) > 1) return true;
   const host = req.headers.host;
-  if (host !== undefined && !isValidHost(host)) return true;
+  if (host !== undefined && host !== lastValidHost) {
+    if (!isValidHost(host)) return true;
+    lastValidHost = host; // clients send the same Host again and again: check each new one once
+  }
   if (isHttp2(req)) {
     const authority = req.headers[':authority'];
     if (typeof authority === 'string' && (authority === '' || !isValidHost(authority))) return true;

@@ -58,9 +58,18 @@ const TEXT_TYPES = new Set([
  * (`+json`/`+xml` too). Never media or archives, whose bytes are already compressed.
  */
 export function isCompressible(contentType: string): boolean {
-  const type = contentType.split(';')[0].trim().toLowerCase();
-  return type.startsWith('text/') || TEXT_TYPES.has(type) || type.endsWith('+json') || type.endsWith('+xml');
+  let known = compressibleTypes.get(contentType);
+  if (known === undefined) {
+    const type = contentType.split(';')[0].trim().toLowerCase();
+    known = type.startsWith('text/') || TEXT_TYPES.has(type) || type.endsWith('+json') || type.endsWith('+xml');
+    // Content types come from the MIME table (a few hundred at most), so the memo stays small; bounded anyway.
+    if (compressibleTypes.size >= 1024) compressibleTypes.clear();
+    compressibleTypes.set(contentType, known);
+  }
+  return known;
 }
+
+const compressibleTypes = new Map<string, boolean>();
 
 export interface EncodingInput {
   readonly contentType: string;

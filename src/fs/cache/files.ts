@@ -2,7 +2,7 @@ import { stat, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { fsPath } from '../names.js';
 import { openKnown } from '../open.js';
-import { identityKey, sameIdentity, type BlockCache, type FileIdentity } from './blocks.js';
+import { sameIdentity, type BlockCache, type FileIdentity } from './blocks.js';
 
 /** A URL path already resolved to a regular file inside the root (symlinks and containment checked). */
 export interface KnownFile {
@@ -12,6 +12,8 @@ export interface KnownFile {
   readonly joined: string;
   /** The file as it was when resolved: a later stat must match it exactly. */
   readonly identity: FileIdentity;
+  /** Its {@link identityKey}, made once (the block cache's key for its blocks). */
+  readonly id: string;
 }
 
 /**
@@ -45,6 +47,8 @@ export interface KnownSource {
   readonly fh: FileHandle | null;
   readonly abs: string;
   readonly stat: Stats;
+  /** The {@link identityKey} of `stat`. */
+  readonly id: string;
 }
 
 /**
@@ -60,11 +64,12 @@ export async function reopenKnown(
   blocks: BlockCache,
 ): Promise<KnownSource | null> {
   if (!current || !sameIdentity(current, known.identity)) return null;
-  if (current.size === 0 || (current.size <= blocks.blockSize && blocks.peek(identityKey(current), 0))) {
-    return { fh: null, abs: known.abs, stat: current };
+  const { abs, id } = known;
+  if (current.size === 0 || (current.size <= blocks.blockSize && blocks.peek(id, 0))) {
+    return { fh: null, abs, stat: current, id };
   }
-  const fh = await openKnown(known.abs, current).catch(() => null);
-  return fh && { fh, abs: known.abs, stat: current };
+  const fh = await openKnown(abs, current).catch(() => null);
+  return fh && { fh, abs, stat: current, id };
 }
 
 /**
