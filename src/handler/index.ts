@@ -24,6 +24,7 @@ import { SiblingIndex } from '../site/encoding.js';
 import { headersFor } from '../site/rules.js';
 import { openSiteSource, type SiteSettings, type SiteSource } from '../site/source.js';
 import { isUploadRequest, serveUpload, UploadStore } from '../upload/index.js';
+import { DavStore, isDavRequest, serveDav } from '../dav/index.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -90,6 +91,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     crcs: new CrcCache(),
     folders: new FolderNames(),
     uploads: null,
+    dav: opts.webdav || opts.upload ? new DavStore() : null,
   };
   if (opts.upload) {
     state.uploads = new UploadStore(state.getRoot, opts.upload, opts.logger);
@@ -154,6 +156,8 @@ interface HandlerState {
   readonly folders: FolderNames;
   /** Uploads' staging folder, writers and sweeper; `null` when uploads are off. */
   uploads: UploadStore | null;
+  /** WebDAV's locks and dead properties; `null` when neither `webdav` nor `upload` is on. */
+  readonly dav: DavStore | null;
 }
 
 function fail(
@@ -178,7 +182,15 @@ async function handle(
 ): Promise<void> {
   const { settings, options } = state.view();
   const method = req.method ?? '';
-  if (state.uploads && options.upload && isUploadRequest(method, splitTarget(req.url).path)) {
+  const rawPath = splitTarget(req.url).path;
+  const davOn = { webdav: options.webdav, upload: options.upload !== null };
+  if (state.dav && isDavRequest(method, rawPath, req.headers, davOn)) {
+    applyPolicy(res, options);
+    const uploads = options.upload ? state.uploads : null;
+    const dav = { webdav: options.webdav, upload: options.upload, uploads, store: state.dav };
+    return serveDav({ req, res, path: rawPath, root: await state.getRoot(), base: mountOf(req).base, options, ...dav });
+  }
+  if (state.uploads && options.upload && isUploadRequest(method, rawPath)) {
     applyPolicy(res, options);
     const { path } = splitTarget(req.url);
     const upload = { settings: options.upload, store: state.uploads, base: mountOf(req).base };

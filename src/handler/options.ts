@@ -144,6 +144,12 @@ export interface ServeOptions extends SiteOptions {
   /** Accept uploads without authentication (`--upload-anonymous`). Default `false`. */
   uploadAnonymous?: boolean;
   /**
+   * WebDAV class 1 and 2 (`--webdav`): PROPFIND (Depth 0 and 1), and with `upload` on PUT, DELETE, MKCOL, COPY,
+   * MOVE, PROPPATCH (dead properties kept in memory), LOCK and UNLOCK, writes only inside the upload folder;
+   * read-only without `upload`. See the README's "WebDAV". Default `false`.
+   */
+  webdav?: boolean;
+  /**
    * Where the handler reports failures (a 5xx, with the error; never sent to the client).
    * Default: none. Per-response lines come from `createAquaServer`'s `logger` (`--log-level`, `--log-format`).
    */
@@ -176,6 +182,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   archives: true,
   archiveMaxFiles: DEFAULT_ARCHIVE_MAX_FILES,
   archiveGzip: false,
+  webdav: false,
   logger: null as Logger | null,
 });
 
@@ -222,6 +229,7 @@ const BOOLEAN_OPTIONS = [
   'archiveGzip',
   'uploadOverwrite',
   'uploadAnonymous',
+  'webdav',
 ] as const satisfies readonly (keyof ServeOptions)[];
 
 function checkBoolean(options: ServeOptions, name: (typeof BOOLEAN_OPTIONS)[number]): void {

@@ -1,0 +1,99 @@
+/**
+ * PROPFIND (RFC 4918 §9.1), Depth 0 or 1 (infinity is refused: 403 `propfind-finite-depth`, as the RFC allows).
+ * The answer is streamed: the multistatus opens at once and a folder's members are stat'ed and written in
+ * batches of {@link BATCH} as the socket takes them, so a folder of 100,000 entries is never built in memory as
+ * XML. Members follow the listing's policy (no dotfiles unless `--dotfiles`, no special files, no symlinks out of
+ * the root, never the staging folder).
+ */
+import type { Stats } from 'node:fs';
+import { BATCH, describeIn } from '../fs/folder.js';
+import { readNames, type Entry, type ReadEntriesOptions } from '../fs/entries.js';
+import { openInside, withFolder } from '../fs/open.js';
+import { HttpError } from '../http/errors.js';
+import { encodePath } from '../http/url.js';
+import { bufferRepresentation, streamRepresentation } from '../respond/representation.js';
+import { send } from '../respond/send.js';
+import { depthOf, readXml, urlOf, type DavRequest } from './context.js';
+import { pathKey } from './locks.js';
+import {
+  errorXml,
+  MULTISTATUS_CLOSE,
+  MULTISTATUS_OPEN,
+  responseXml,
+  XML_TYPE,
+  type Described,
+  type PropRequest,
+} from './multistatus.js';
+import { elements, isDav, type XmlElement } from './xml.js';
+
+export async function servePropfind(d: DavRequest): Promise<void> {
+  const url = urlOf(d);
+  const depth = depthOf(d.req, 'infinity');
+  if (depth === 'infinity') {
+    const rep = bufferRepresentation(errorXml('propfind-finite-depth'), { type: XML_TYPE, etag: null });
+    return send(d.res, rep, { status: 403, cacheControl: 'no-store' });
+  }
+  const request = propRequestOf(await readXml(d.req));
+  const { fh, stat, abs } = await openInside(d.root, url, d.options);
+  await fh.close();
+  const segments = url.segments;
+  const self = describe(d, segments, segments[segments.length - 1] ?? '', stat);
+  const members = depth === '1' && stat.isDirectory();
+  const readOptions: ReadEntriesOptions = { root: d.root, ...d.options };
+  async function* body(): AsyncGenerator<Buffer> {
+    yield Buffer.from(MULTISTATUS_OPEN + responseXml(self, request));
+    if (members) {
+      const names = await withFolder(abs, readOptions, (reach) => readNames(reach, readOptions));
+      for (let i = 0; i < names.length; i += BATCH) {
+        const entries = await describeIn(abs, names.slice(i, i + BATCH), readOptions);
+        yield Buffer.from(entries.map((e) => responseXml(member(d, segments, e), request)).join(''));
+      }
+    }
+    yield Buffer.from(MULTISTATUS_CLOSE);
+  }
+  const rep = streamRepresentation({ type: XML_TYPE, size: null, read: () => body() });
+  return send(d.res, rep, { status: 207, cacheControl: 'no-store' });
+}
+
+/** What the body asks for; an empty body is `allprop` (RFC 4918 §9.1). */
+export function propRequestOf(body: XmlElement | null): PropRequest {
+  if (body === null) return { kind: 'allprop' };
+  if (!isDav(body, 'propfind')) throw new HttpError(400, 'not a DAV:propfind body');
+  const [first] = elements(body);
+  if (first && isDav(first, 'propname')) return { kind: 'propname' };
+  if (first && isDav(first, 'prop'))
+    return { kind: 'prop', props: elements(first).map(({ ns, name }) => ({ ns, name })) };
+  if (first && isDav(first, 'allprop')) return { kind: 'allprop' };
+  throw new HttpError(400, 'a DAV:propfind without allprop, propname or prop');
+}
+
+function describe(d: DavRequest, segments: readonly string[], name: string, stat: Stats): Described {
+  const collection = stat.isDirectory();
+  return described(d, segments, {
+    name,
+    type: collection ? 'directory' : 'file',
+    size: stat.size,
+    mtimeMs: stat.mtimeMs,
+  });
+}
+
+function member(d: DavRequest, parent: readonly string[], e: Entry): Described {
+  return described(d, [...parent, e.name], e);
+}
+
+function described(d: DavRequest, segments: readonly string[], e: Entry): Described {
+  const collection = e.type === 'directory';
+  const key = pathKey(segments);
+  const lockable = d.upload !== null && d.webdav;
+  return {
+    base: d.base,
+    href: d.base + encodePath(segments) + (collection ? '/' : ''),
+    name: e.name,
+    collection,
+    size: collection ? 0 : e.size,
+    mtimeMs: e.mtimeMs,
+    dead: d.store.props.list(key),
+    locks: lockable ? d.store.locks.covering(key) : [],
+    lockable,
+  };
+}
