@@ -51,5 +51,9 @@ function printBanner(config: Config, bound: Bound, local: string, lan: readonly 
   lines.push(`  Local:   ${local}`);
   for (const url of lan) lines.push(`  Network: ${url}`);
   lines.push(...uploadBanner(config.uploads));
+  if (config.webdav) {
+    const where = config.uploads?.folder ? ` in /${config.uploads.folder}/` : '';
+    lines.push(`  WebDAV:  ON, ${config.uploads ? `read-write${where} (as uploads)` : 'read-only'}`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }

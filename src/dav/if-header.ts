@@ -38,9 +38,14 @@ export function parseIf(value: string | undefined): ConditionList[] {
     at = i + 1;
     return inner;
   };
+  let tagWithoutList = false;
   for (skip(); at < value.length; skip()) {
-    if (value[at] === '<') resource = until('>');
-    else if (value[at] === '(') {
+    if (value[at] === '<') {
+      if (tagWithoutList) throw new HttpError(400, 'a resource tag without a list in If header');
+      resource = until('>');
+      tagWithoutList = true;
+    } else if (value[at] === '(') {
+      tagWithoutList = false;
       at++;
       const conditions: Condition[] = [];
       for (skip(); value[at] !== ')'; skip()) {
@@ -60,6 +65,7 @@ export function parseIf(value: string | undefined): ConditionList[] {
       lists.push({ resource, conditions });
     } else throw new HttpError(400, 'malformed If header');
   }
+  if (tagWithoutList) throw new HttpError(400, 'a resource tag without a list in If header');
   return lists;
 }
 
