@@ -201,6 +201,43 @@ describe('PROPFIND', () => {
   });
 });
 
+describe('without --upload-overwrite', () => {
+  let safe: Running;
+  beforeAll(async () => {
+    safe = await start({ root, webdav: true, upload: 'in', uploadAnonymous: true });
+  });
+  afterAll(() => safe?.close());
+
+  it('never replaces a file that has content (412), but writes into an empty one (Finder, Windows)', async () => {
+    expect((await call(safe.port, 'PUT', '/in/keep.txt', {}, Buffer.from('first'))).status).toBe(201);
+    expect((await call(safe.port, 'PUT', '/in/keep.txt', {}, Buffer.from('second'))).status).toBe(412);
+    expect(await readFile(path.join(root, 'in', 'keep.txt'), 'utf8')).toBe('first');
+    expect((await call(safe.port, 'PUT', '/in/blank.txt', {}, Buffer.from(''))).status).toBe(201);
+    expect((await call(safe.port, 'PUT', '/in/blank.txt', {}, Buffer.from('content'))).status).toBe(204);
+    expect(await readFile(path.join(root, 'in', 'blank.txt'), 'utf8')).toBe('content');
+    const copy = await call(safe.port, 'COPY', '/in/blank.txt', { Destination: '/in/keep.txt', Overwrite: 'T' });
+    expect(copy.status).toBe(412);
+    const move = await call(safe.port, 'MOVE', '/in/blank.txt', { Destination: '/in/keep.txt', Overwrite: 'T' });
+    expect(move.status).toBe(412);
+    expect(await readFile(path.join(root, 'in', 'keep.txt'), 'utf8')).toBe('first');
+    expect(await readdir(path.join(root, '.aqua-uploads'))).toEqual([]);
+  });
+
+  it('gives the RFC 4331 quota of a folder when asked for it by name', async () => {
+    const body = Buffer.from(
+      '<D:propfind xmlns:D="DAV:"><D:prop><D:quota-available-bytes/><D:quota-used-bytes/></D:prop></D:propfind>',
+    );
+    const res = await call(safe.port, 'PROPFIND', '/in/', { Depth: '0' }, body);
+    expect(res.status).toBe(207);
+    const available = /<D:quota-available-bytes>(\d+)</.exec(text(res.body))?.[1];
+    const used = /<D:quota-used-bytes>(\d+)</.exec(text(res.body))?.[1];
+    expect(Number(available)).toBeGreaterThan(0);
+    expect(Number(used)).toBeGreaterThan(0);
+    const all = await call(safe.port, 'PROPFIND', '/in/', { Depth: '0' });
+    expect(text(all.body)).not.toContain('quota');
+  });
+});
+
 describe('under a mount prefix (Express)', () => {
   let server: http.Server;
   let port: number;

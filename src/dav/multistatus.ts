@@ -40,7 +40,17 @@ export interface Described {
   readonly locks: readonly Lock[];
   /** Locks are offered (writes are on): `supportedlock` and `lockdiscovery` are live properties. */
   readonly lockable: boolean;
+  /** RFC 4331 quota of the root's file system, when asked for (never part of `allprop`). */
+  readonly quota: Quota | null;
 }
+
+export interface Quota {
+  readonly available: number;
+  readonly used: number;
+}
+
+/** The RFC 4331 properties: only given when asked for by name. */
+export const QUOTA_PROPS: readonly string[] = ['quota-available-bytes', 'quota-used-bytes'];
 
 const LIVE = [
   'resourcetype',
@@ -72,6 +82,10 @@ function live(r: Described, name: string): string | null {
       return r.lockable ? `<D:supportedlock>${lockEntry('exclusive')}${lockEntry('shared')}</D:supportedlock>` : null;
     case 'lockdiscovery':
       return r.lockable ? lockDiscovery(r.locks, r.base) : null;
+    case 'quota-available-bytes':
+      return r.quota && r.collection ? `<D:quota-available-bytes>${r.quota.available}</D:quota-available-bytes>` : null;
+    case 'quota-used-bytes':
+      return r.quota && r.collection ? `<D:quota-used-bytes>${r.quota.used}</D:quota-used-bytes>` : null;
     default:
       return null;
   }

@@ -6,8 +6,10 @@
  * the root, never the staging folder).
  */
 import type { Stats } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { BATCH, describeIn } from '../fs/folder.js';
 import { readNames, type Entry, type ReadEntriesOptions } from '../fs/entries.js';
+import { fsPath } from '../fs/names.js';
 import { openInside, withFolder } from '../fs/open.js';
 import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
@@ -19,12 +21,14 @@ import {
   errorXml,
   MULTISTATUS_CLOSE,
   MULTISTATUS_OPEN,
+  QUOTA_PROPS,
   responseXml,
   XML_TYPE,
   type Described,
   type PropRequest,
+  type Quota,
 } from './multistatus.js';
-import { elements, isDav, type XmlElement } from './xml.js';
+import { DAV_NS, elements, isDav, type XmlElement } from './xml.js';
 
 export async function servePropfind(d: DavRequest): Promise<void> {
   const url = urlOf(d);
@@ -37,7 +41,10 @@ export async function servePropfind(d: DavRequest): Promise<void> {
   const { fh, stat, abs } = await openInside(d.root, url, d.options);
   await fh.close();
   const segments = url.segments;
-  const self = describe(d, segments, segments[segments.length - 1] ?? '', stat);
+  const asksQuota =
+    request.kind === 'prop' && request.props.some((p) => p.ns === DAV_NS && QUOTA_PROPS.includes(p.name));
+  const quota = asksQuota ? await quotaOf(d.root) : null;
+  const self = describe(d, segments, segments[segments.length - 1] ?? '', stat, quota);
   const members = depth === '1' && stat.isDirectory();
   const readOptions: ReadEntriesOptions = { root: d.root, ...d.options };
   async function* body(): AsyncGenerator<Buffer> {
@@ -46,7 +53,7 @@ export async function servePropfind(d: DavRequest): Promise<void> {
       const names = await withFolder(abs, readOptions, (reach) => readNames(reach, readOptions));
       for (let i = 0; i < names.length; i += BATCH) {
         const entries = await describeIn(abs, names.slice(i, i + BATCH), readOptions);
-        yield Buffer.from(entries.map((e) => responseXml(member(d, segments, e), request)).join(''));
+        yield Buffer.from(entries.map((e) => responseXml(member(d, segments, e, quota), request)).join(''));
       }
     }
     yield Buffer.from(MULTISTATUS_CLOSE);
@@ -67,21 +74,22 @@ export function propRequestOf(body: XmlElement | null): PropRequest {
   throw new HttpError(400, 'a DAV:propfind without allprop, propname or prop');
 }
 
-function describe(d: DavRequest, segments: readonly string[], name: string, stat: Stats): Described {
-  const collection = stat.isDirectory();
-  return described(d, segments, {
-    name,
-    type: collection ? 'directory' : 'file',
-    size: stat.size,
-    mtimeMs: stat.mtimeMs,
-  });
+function describe(
+  d: DavRequest,
+  segments: readonly string[],
+  name: string,
+  stat: Stats,
+  quota: Quota | null,
+): Described {
+  const type = stat.isDirectory() ? 'directory' : 'file';
+  return described(d, segments, { name, type, size: stat.size, mtimeMs: stat.mtimeMs }, quota);
 }
 
-function member(d: DavRequest, parent: readonly string[], e: Entry): Described {
-  return described(d, [...parent, e.name], e);
+function member(d: DavRequest, parent: readonly string[], e: Entry, quota: Quota | null): Described {
+  return described(d, [...parent, e.name], e, quota);
 }
 
-function described(d: DavRequest, segments: readonly string[], e: Entry): Described {
+function described(d: DavRequest, segments: readonly string[], e: Entry, quota: Quota | null): Described {
   const collection = e.type === 'directory';
   const key = pathKey(segments);
   const lockable = d.upload !== null && d.webdav;
@@ -95,5 +103,12 @@ function described(d: DavRequest, segments: readonly string[], e: Entry): Descri
     dead: d.store.props.list(key),
     locks: lockable ? d.store.locks.covering(key) : [],
     lockable,
+    quota,
   };
+}
+
+/** The root's file system: bytes free for an unprivileged writer, and bytes in use. */
+async function quotaOf(root: string): Promise<Quota | null> {
+  const s = await statfs(fsPath(root)).catch(() => null);
+  return s && { available: s.bavail * s.bsize, used: (s.blocks - s.bfree) * s.bsize };
 }

@@ -3,8 +3,9 @@
  * a folder reached and checked by `withTargetFolder` (inside the `--upload` folder, no symlink out); PUT's bytes
  * go through the uploads' staging folder, fsync'ed, then renamed into place. An existing file is replaced only
  * with `--upload-overwrite` (else 412: WebDAV clients save by PUT, and a `name (1).ext` they did not ask for
- * would be lost to them).
+ * would be lost to them) — or when it is empty, which is how Finder and Windows create a file before writing it.
  */
+import type { Stats } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { fsPath } from '../fs/names.js';
@@ -30,13 +31,9 @@ export async function servePutDav(d: DavRequest): Promise<void> {
   const declared = contentLength(d.req);
   const limit = d.upload.maxSize ?? Number.MAX_SAFE_INTEGER;
   if (declared !== null && declared > limit) throw new HttpError(413, 'larger than --upload-max-size');
-  const existed = await withTargetFolder(parentOf(d, segments), async (dir) => {
-    const st = await entryIn(dir, name);
-    if (st?.isDirectory()) throw new HttpError(405, 'a folder is there');
-    checkHttpPreconditions(d, st === null ? null : etagOf(st));
-    if (st && !d.upload.overwrite) throw new HttpError(412, 'the file exists (no --upload-overwrite)');
-    return st !== null;
-  });
+  const existing = await withTargetFolder(parentOf(d, segments), (dir) => replaceable(d, dir, name));
+  // An empty file holds nothing to lose: Finder and Windows create one (PUT of nothing, or LOCK) and then write it.
+  const replace = d.upload.overwrite || existing?.size === 0;
   const staging = await d.uploads.staging();
   if (declared !== null) await requireSpace(staging, declared);
   const staged = path.join(staging, `dav-${randomId()}.part`);
@@ -48,14 +45,24 @@ export async function servePutDav(d: DavRequest): Promise<void> {
       throw new HttpError(400, 'the client went away before the end of the body');
     await fh.sync();
     await fh.close();
-    await withTargetFolder(parentOf(d, segments), (dir) => placeStaged(staged, dir, name, d.upload.overwrite));
+    await withTargetFolder(parentOf(d, segments), (dir) => placeStaged(staged, dir, name, replace));
     placed = true;
     d.options.logger?.info({ file: encodePath(segments), bytes: got.bytes }, 'uploaded (WebDAV)');
   } finally {
     await fh.close().catch(() => undefined);
     if (!placed) await rm(fsPath(staged), { force: true });
   }
-  answerEmpty(d.res, existed ? 204 : 201, existed ? {} : { Location: d.base + encodePath(segments) });
+  const location = { Location: d.base + encodePath(segments) };
+  answerEmpty(d.res, existing ? 204 : 201, existing ? {} : location);
+}
+
+/** What a PUT would replace, checked: no folder (405), `If-Match`/`If-None-Match`, the overwrite policy (412). */
+async function replaceable(d: DavWrite, dir: string, name: string): Promise<Stats | null> {
+  const st = await entryIn(dir, name);
+  if (st?.isDirectory()) throw new HttpError(405, 'a folder is there');
+  checkHttpPreconditions(d, st === null ? null : etagOf(st));
+  if (st && st.size > 0 && !d.upload.overwrite) throw new HttpError(412, 'the file exists (no --upload-overwrite)');
+  return st;
 }
 
 /** `If-Match` and `If-None-Match` of a write, against the current file's tag (`null`: nothing there). */
