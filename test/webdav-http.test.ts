@@ -238,6 +238,45 @@ describe('without --upload-overwrite', () => {
   });
 });
 
+describe('the site config file and --no-listing', () => {
+  let site: Running;
+  let hidden: Running;
+  let siteRoot: string;
+  beforeAll(async () => {
+    siteRoot = path.join(base, 'site');
+    await mkdir(path.join(siteRoot, 'docs'), { recursive: true });
+    await writeFile(path.join(siteRoot, 'aqua.json'), '{"cleanUrls": false}');
+    await writeFile(path.join(siteRoot, 'docs', 'a.txt'), 'a');
+    const writes = { webdav: true, upload: true, uploadAnonymous: true, uploadOverwrite: true } as const;
+    site = await start({ root: siteRoot, config: true, ...writes });
+    hidden = await start({ root: siteRoot, listing: false, webdav: true });
+  });
+  afterAll(async () => {
+    await site?.close();
+    await hidden?.close();
+  });
+
+  it('hides aqua.json as GET does: not listed, not found, not copied, not written', async () => {
+    const listed = hrefs((await call(site.port, 'PROPFIND', '/', { Depth: '1' })).body);
+    expect(listed).toContain('/docs/');
+    expect(listed).not.toContain('/aqua.json');
+    expect((await call(site.port, 'PROPFIND', '/aqua.json', { Depth: '0' })).status).toBe(404);
+    expect((await call(site.port, 'COPY', '/aqua.json', { Destination: '/docs/c.json' })).status).toBe(404);
+    expect((await call(site.port, 'PUT', '/aqua.json', {}, Buffer.from('{}'))).status).toBe(403);
+    expect((await call(site.port, 'DELETE', '/aqua.json')).status).toBe(403);
+    expect((await call(site.port, 'MOVE', '/docs/a.txt', { Destination: '/aqua.json' })).status).toBe(403);
+    expect((await call(site.port, 'COPY', '/', { Destination: '/docs/all/' })).status).toBe(403);
+    expect(await readFile(path.join(siteRoot, 'aqua.json'), 'utf8')).toBe('{"cleanUrls": false}');
+    expect(existsSync(path.join(siteRoot, 'docs', 'c.json'))).toBe(false);
+  });
+
+  it("with --no-listing, a PROPFIND does not tell a folder's members (403), Depth 0 still answers", async () => {
+    expect((await call(hidden.port, 'PROPFIND', '/docs/', { Depth: '1' })).status).toBe(403);
+    expect((await call(hidden.port, 'PROPFIND', '/docs/', { Depth: '0' })).status).toBe(207);
+    expect((await call(hidden.port, 'PROPFIND', '/docs/a.txt', { Depth: '1' })).status).toBe(207);
+  });
+});
+
 describe('under a mount prefix (Express)', () => {
   let server: http.Server;
   let port: number;

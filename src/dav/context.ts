@@ -4,6 +4,7 @@
  * `Depth` header, a bounded XML body, and the answers without a body.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
 import { parseUrlPath, type UrlPath } from '../fs/resolve.js';
 import { HttpError } from '../http/errors.js';
 import type { Logger } from '../log.js';
@@ -31,7 +32,15 @@ export interface DavRequest {
   readonly root: string;
   /** Mount prefix (no trailing slash). */
   readonly base: string;
-  readonly options: { readonly dotfiles: boolean; readonly followSymlinks: boolean; readonly logger: Logger | null };
+  readonly options: {
+    readonly dotfiles: boolean;
+    readonly followSymlinks: boolean;
+    /** `--no-listing`: a folder's members are not told (PROPFIND Depth 1 of a folder is 403). */
+    readonly listing: boolean;
+    readonly logger: Logger | null;
+  };
+  /** The site config file (`aqua.json`), real path: never served, listed, copied or written here. */
+  readonly configFile: string | null;
   /** `--webdav` is on (else only the folder operations MKCOL, MOVE and DELETE of the pages are answered). */
   readonly webdav: boolean;
   /** Uploads, which writes need; `null`: read-only. */
@@ -57,11 +66,18 @@ export const WRITE_ALLOW = `${READ_ALLOW}, PUT, DELETE, MKCOL, COPY, MOVE, PROPP
 /** The request path as URL segments. For a write, a name that cannot be served (`..`, a dotfile) is 403. */
 export function urlOf(d: DavRequest, rawPath = d.path, write = false): UrlPath {
   try {
-    return parseUrlPath(rawPath, d.options);
+    const url = parseUrlPath(rawPath, d.options);
+    if (isConfigFile(d, path.join(d.root, ...url.segments))) throw new HttpError(404, 'the config file');
+    return url;
   } catch (err) {
     if (write && err instanceof HttpError && err.status === 404) throw new HttpError(403, 'not a name that is served');
     throw err;
   }
+}
+
+/** Whether `abs` is the site config file, which WebDAV hides as GET does. */
+export function isConfigFile(d: DavRequest, abs: string): boolean {
+  return d.configFile !== null && abs === d.configFile;
 }
 
 /**

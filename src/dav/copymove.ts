@@ -16,7 +16,16 @@ import { encodePath } from '../http/url.js';
 import { withTargetFolder } from '../upload/place.js';
 import { syncDir } from '../upload/staging.js';
 import { checkConditions, type LockNeed } from './conditions.js';
-import { answerEmpty, depthOf, headerOf, urlOf, writable, type DavRequest, type DavWrite } from './context.js';
+import {
+  answerEmpty,
+  depthOf,
+  headerOf,
+  isConfigFile,
+  urlOf,
+  writable,
+  type DavRequest,
+  type DavWrite,
+} from './context.js';
 import { entryIn, parentOf, placeStaged, removeEntry, stageCopy } from './entry.js';
 import { isWithin, pathKey } from './locks.js';
 import { resourceAt, segmentsOfHref } from './resource.js';
@@ -127,7 +136,8 @@ async function copyMembers(
   const options: ReadEntriesOptions = { root: d.root, ...d.options };
   const names = await withFolder(abs, options, (reach) => readNames(reach, options));
   for (let i = 0; i < names.length; i += BATCH) {
-    for (const entry of await describeIn(abs, names.slice(i, i + BATCH), options)) {
+    const batch = names.slice(i, i + BATCH).filter((n) => !isConfigFile(d, path.join(abs, n.name)));
+    for (const entry of await describeIn(abs, batch, options)) {
       if (--budget.left < 0) throw new HttpError(507, 'too many entries to copy');
       const src = [...from, entry.name];
       const dest = [...to, entry.name];

@@ -7,6 +7,7 @@
  */
 import type { Stats } from 'node:fs';
 import { statfs } from 'node:fs/promises';
+import path from 'node:path';
 import { BATCH, describeIn } from '../fs/folder.js';
 import { readNames, type Entry, type ReadEntriesOptions } from '../fs/entries.js';
 import { fsPath } from '../fs/names.js';
@@ -15,7 +16,7 @@ import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import { bufferRepresentation, streamRepresentation } from '../respond/representation.js';
 import { send } from '../respond/send.js';
-import { depthOf, readXml, urlOf, type DavRequest } from './context.js';
+import { depthOf, isConfigFile, readXml, urlOf, type DavRequest } from './context.js';
 import { pathKey } from './locks.js';
 import {
   errorXml,
@@ -46,13 +47,15 @@ export async function servePropfind(d: DavRequest): Promise<void> {
   const quota = asksQuota ? await quotaOf(d.root) : null;
   const self = describe(d, segments, segments[segments.length - 1] ?? '', stat, quota);
   const members = depth === '1' && stat.isDirectory();
+  if (members && !d.options.listing) throw new HttpError(403, 'listings are off');
   const readOptions: ReadEntriesOptions = { root: d.root, ...d.options };
   async function* body(): AsyncGenerator<Buffer> {
     yield Buffer.from(MULTISTATUS_OPEN + responseXml(self, request));
     if (members) {
       const names = await withFolder(abs, readOptions, (reach) => readNames(reach, readOptions));
       for (let i = 0; i < names.length; i += BATCH) {
-        const entries = await describeIn(abs, names.slice(i, i + BATCH), readOptions);
+        const batch = names.slice(i, i + BATCH).filter((n) => !isConfigFile(d, path.join(abs, n.name)));
+        const entries = await describeIn(abs, batch, readOptions);
         yield Buffer.from(entries.map((e) => responseXml(member(d, segments, e, quota), request)).join(''));
       }
     }

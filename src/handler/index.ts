@@ -184,12 +184,7 @@ async function handle(
   const method = req.method ?? '';
   const rawPath = splitTarget(req.url).path;
   const davOn = { webdav: options.webdav, upload: options.upload !== null };
-  if (state.dav && isDavRequest(method, rawPath, req.headers, davOn)) {
-    applyPolicy(res, options);
-    const uploads = options.upload ? state.uploads : null;
-    const dav = { webdav: options.webdav, upload: options.upload, uploads, store: state.dav };
-    return serveDav({ req, res, path: rawPath, root: await state.getRoot(), base: mountOf(req).base, options, ...dav });
-  }
+  if (state.dav && isDavRequest(method, rawPath, req.headers, davOn)) return davFor(req, res, rawPath, state);
   if (state.uploads && options.upload && isUploadRequest(method, rawPath)) {
     applyPolicy(res, options);
     const { path } = splitTarget(req.url);
@@ -235,6 +230,25 @@ async function handle(
     // Nothing there: the site's clean URL, SPA entry or 404 page, if it has one.
     if (statusOf(err) !== 404 || res.headersSent || !(await serveMissing(resolved))) throw err;
   }
+}
+
+/** A WebDAV request (dav/): `--webdav`, or the folder page's MKCOL, MOVE and DELETE with `--upload`. */
+async function davFor(req: IncomingMessage, res: ServerResponse, rawPath: string, state: HandlerState): Promise<void> {
+  const { settings, options } = state.view();
+  applyPolicy(res, options);
+  return serveDav({
+    req,
+    res,
+    path: rawPath,
+    root: await state.getRoot(),
+    base: mountOf(req).base,
+    options,
+    webdav: options.webdav,
+    upload: options.upload,
+    uploads: options.upload ? state.uploads : null,
+    store: state.dav as DavStore,
+    configFile: settings.configFile,
+  });
 }
 
 /** The file or folder the URL names: from the metadata cache, or resolved and opened. */
