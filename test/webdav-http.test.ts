@@ -165,6 +165,23 @@ describe('locks', () => {
     expect((await call(rw.port, 'PUT', '/in/lockdir/new.txt', {}, Buffer.from('n'))).status).toBe(423);
     expect((await call(rw.port, 'DELETE', '/in/lockdir/')).status).toBe(423);
     expect(existsSync(path.join(root, 'in', 'lockdir', 'new.txt'))).toBe(false);
+    // PROPFIND tells the lock on the folder (a member of /in/) and on what is inside it (inherited).
+    await writeFile(path.join(root, 'in', 'lockdir', 'inside.txt'), 'i');
+    const responses = async (folder: string): Promise<Map<string, string>> => {
+      const body = text((await call(rw.port, 'PROPFIND', folder, { Depth: '1' })).body);
+      return new Map(
+        [...body.matchAll(/<D:response><D:href>([^<]*)<\/D:href>(.*?)<\/D:response>/gs)].map((m) => [
+          m[1] as string,
+          m[2] as string,
+        ]),
+      );
+    };
+    const inIn = await responses('/in/');
+    expect(inIn.get('/in/lockdir/')).toContain('<D:activelock>');
+    expect(inIn.get('/in/lockdir/')).toContain('<D:lockroot><D:href>/in/lockdir/</D:href></D:lockroot>');
+    expect(inIn.get('/in/a.txt')).toContain('<D:lockdiscovery></D:lockdiscovery>');
+    const inside = await responses('/in/lockdir/');
+    expect(inside.get('/in/lockdir/inside.txt')).toContain('<D:depth>infinity</D:depth>');
   });
 });
 
