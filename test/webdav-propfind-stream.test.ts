@@ -8,16 +8,19 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveDirectory } from '../src/index.js';
 import { start, tempDir, type Running } from './helpers.js';
 
 const ENTRIES = 20_000;
 
 let cleanup: () => Promise<void>;
 let server: Running;
+let top: string;
 
 beforeAll(async () => {
   const t = await tempDir('aqua-dav-big-');
   cleanup = t.cleanup;
+  top = t.dir;
   const big = path.join(t.dir, 'big');
   await mkdir(big);
   for (let i = 0; i < ENTRIES; i += 500) {
@@ -87,5 +90,38 @@ describe('a PROPFIND of a 20,000-entry folder', () => {
     console.log(
       `PROPFIND of ${ENTRIES} entries: first bytes ${r.firstMs.toFixed(0)} ms, all ${r.endMs.toFixed(0)} ms, ${(r.body.length / 2 ** 20).toFixed(1)} MiB in ${r.chunks} chunks`,
     );
+  }, 60_000);
+
+  it('is written as a slow reader takes it: the server never holds more than a few batches', async () => {
+    let res: http.ServerResponse | undefined;
+    const handler = serveDirectory(top, { webdav: true });
+    const plain = http.createServer((q, r) => {
+      res = r;
+      handler(q, r);
+    });
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const port = (plain.address() as { port: number }).port;
+    let most = 0;
+    let total = 0;
+    await new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, path: '/big/', method: 'PROPFIND', headers: { Depth: '1' } });
+      req.on('response', (r) => {
+        r.on('data', (c: Buffer) => {
+          total += c.length;
+          most = Math.max(most, res?.writableLength ?? 0);
+          r.pause();
+          setTimeout(() => r.resume(), 2); // about 30 MB/s at most: slower than the server writes
+        });
+        r.on('end', resolve);
+        r.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    await new Promise<void>((resolve) => plain.close(() => resolve()));
+    handler.close();
+    expect(total).toBeGreaterThan(7 * 2 ** 20);
+    // One batch of 256 responses is ~100 KiB; the whole answer (8 MiB) never waits in the server.
+    expect(most).toBeLessThan(512 * 1024);
   }, 60_000);
 });
