@@ -1,15 +1,16 @@
 /**
  * WebDAV against real clients (issue 16, "WebDAV"): the litmus suite (Debian `litmus`) — basic, copymove, props,
  * locks, http — with every result counted, and rclone's webdav backend copying a tree both ways byte-exact
- * (nested folders, a name with spaces and accents, an empty file, a 3 MiB file), behind --auth.
+ * (nested folders, a name with spaces and accents, an empty file, a 3 MiB file), behind --auth; and the spawned CLI
+ * with --webdav, read-only and read-write.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { start, tempDir, type Running } from './helpers.js';
-import { randomBytesOf, sha256File, USER } from './support/upload.js';
+import { spawnCli, start, tempDir, type Running } from './helpers.js';
+import { AUTH, call, randomBytesOf, sha256File, USER } from './support/upload.js';
 
 const run = promisify(execFile);
 
@@ -121,4 +122,28 @@ describe('rclone (webdav backend)', () => {
     expect(await tree(back)).toEqual(sent);
     expect(Object.keys(sent).length).toBe(8); // 4 files, 4 folders
   }, 120_000);
+});
+
+describe('the CLI', () => {
+  it('--webdav alone is read-only, with --upload read-write, and the banner says which', async () => {
+    const top = path.join(dir, 'cli-root');
+    await mkdir(path.join(top, 'in'), { recursive: true });
+    const ro = await spawnCli([top, '-p', '0', '--webdav']);
+    try {
+      expect(ro.stdout()).toContain('WebDAV:  ON, read-only');
+      expect((await call(ro.port, 'OPTIONS', '/')).headers.dav).toBe('1');
+      expect((await call(ro.port, 'MKCOL', '/in/x')).status).toBe(405);
+    } finally {
+      await ro.stop();
+    }
+    const rw = await spawnCli([top, '-p', '0', '--webdav', '--upload', 'in', '--auth', USER]);
+    try {
+      expect(rw.stdout()).toContain('WebDAV:  ON, read-write in /in/ (as uploads)');
+      expect((await call(rw.port, 'MKCOL', '/in/x')).status).toBe(401);
+      expect((await call(rw.port, 'MKCOL', '/in/x', AUTH)).status).toBe(201);
+      expect((await call(rw.port, 'OPTIONS', '/', AUTH)).headers.dav).toBe('1, 2');
+    } finally {
+      await rw.stop();
+    }
+  }, 60_000);
 });
