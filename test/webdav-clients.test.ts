@@ -45,29 +45,47 @@ function summaries(output: string): Record<string, Summary> {
   return found;
 }
 
+async function litmus(url: string, credentials: string[] = []): Promise<string> {
+  const { stdout } = await run('litmus', ['-k', url, ...credentials], {
+    env: { ...process.env, TESTS: Object.keys(SUITES).join(' ') },
+    timeout: 120_000,
+    maxBuffer: 16 * 2 ** 20,
+  }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
+  return stdout;
+}
+
+const EVERY_TEST_PASSED = Object.fromEntries(
+  Object.entries(SUITES).map(([suite, n]) => [suite, { run: n, passed: n, failed: 0 }]),
+);
+
 describe('litmus', () => {
   let server: Running;
+  let authed: Running;
   beforeAll(async () => {
-    const root = path.join(dir, 'litmus-root');
-    await mkdir(root);
-    server = await start({ root, webdav: true, upload: true, uploadAnonymous: true, uploadOverwrite: true });
+    await mkdir(path.join(dir, 'litmus-root'));
+    await mkdir(path.join(dir, 'litmus-auth'));
+    const writes = { webdav: true, upload: true, uploadOverwrite: true } as const;
+    server = await start({ root: path.join(dir, 'litmus-root'), uploadAnonymous: true, ...writes });
+    authed = await start({ root: path.join(dir, 'litmus-auth'), auth: USER, ...writes });
   });
-  afterAll(() => server?.close());
+  afterAll(async () => {
+    await server?.close();
+    await authed?.close();
+  });
 
   it('passes every test of basic, copymove, props, locks and http, without a warning', async () => {
-    const { stdout } = await run('litmus', ['-k', `${server.url}/`], {
-      env: { ...process.env, TESTS: Object.keys(SUITES).join(' ') },
-      timeout: 120_000,
-      maxBuffer: 16 * 2 ** 20,
-    }).catch((err: { stdout?: string }) => ({ stdout: err.stdout ?? '' }));
-    const got = summaries(stdout);
-    const expected = Object.fromEntries(
-      Object.entries(SUITES).map(([suite, n]) => [suite, { run: n, passed: n, failed: 0 }]),
-    );
-    expect(got, stdout).toEqual(expected);
+    const stdout = await litmus(`${server.url}/`);
+    expect(summaries(stdout), stdout).toEqual(EVERY_TEST_PASSED);
     expect(stdout.match(/WARNING:.*/g) ?? []).toEqual([]);
-    // litmus cleans up after itself: what is left is its own empty top folder, and no staging file.
+    // litmus cleans up after itself: no staging file is left.
     expect(await readdir(path.join(dir, 'litmus-root', '.aqua-uploads'))).toEqual([]);
+  }, 180_000);
+
+  it('passes them all behind --auth too, with its credentials (and fails them without)', async () => {
+    const stdout = await litmus(`${authed.url}/`, USER.split(':'));
+    expect(summaries(stdout), stdout).toEqual(EVERY_TEST_PASSED);
+    const refused = summaries(await litmus(`${authed.url}/`));
+    expect(refused.basic?.passed ?? 0).toBeLessThan(SUITES.basic as number);
   }, 180_000);
 });
 
