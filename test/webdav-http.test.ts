@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveDirectory } from '../src/index.js';
-import { start, tempDir, type Running } from './helpers.js';
+import { rawExchange, start, tempDir, type Running } from './helpers.js';
 import { call } from './support/upload.js';
 
 const run = promisify(execFile);
@@ -110,6 +110,13 @@ describe('Destination and scope', () => {
 });
 
 describe('read-only (--webdav without --upload)', () => {
+  it('answers asterisk-form OPTIONS as the server does without WebDAV (204), not as a path', async () => {
+    for (const port of [ro.port, rw.port]) {
+      const raw = await rawExchange(port, 'OPTIONS * HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      expect(raw.split('\r\n')[0]).toBe('HTTP/1.1 204 No Content');
+    }
+  });
+
   it('announces class 1 only, and answers every write 405 with Allow', async () => {
     const options = await call(ro.port, 'OPTIONS', '/');
     expect(options.headers.dav).toBe('1');

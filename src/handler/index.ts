@@ -182,10 +182,10 @@ async function handle(
 ): Promise<void> {
   const { settings, options } = state.view();
   const method = req.method ?? '';
-  const rawPath = splitTarget(req.url).path;
+  const davPath = state.dav ? rawPathOf(req.url) : null;
   const davOn = { webdav: options.webdav, upload: options.upload !== null };
-  if (state.dav && isDavRequest(method, rawPath, req.headers, davOn)) return davFor(req, res, rawPath, state);
-  if (state.uploads && options.upload && isUploadRequest(method, rawPath)) {
+  if (davPath !== null && isDavRequest(method, davPath, req.headers, davOn)) return davFor(req, res, davPath, state);
+  if (state.uploads && options.upload && isUploadRequest(method, rawPathOf(req.url) ?? '')) {
     applyPolicy(res, options);
     const { path } = splitTarget(req.url);
     const upload = { settings: options.upload, store: state.uploads, base: mountOf(req).base };
@@ -229,6 +229,15 @@ async function handle(
   } catch (err) {
     // Nothing there: the site's clean URL, SPA entry or 404 page, if it has one.
     if (statusOf(err) !== 404 || res.headersSent || !(await serveMissing(resolved))) throw err;
+  }
+}
+
+/** The raw path of an origin- or absolute-form target; `null` for any other (`OPTIONS *`: not WebDAV's). */
+function rawPathOf(rawUrl: string | undefined): string | null {
+  try {
+    return splitTarget(rawUrl).path;
+  } catch {
+    return null;
   }
 }
 
