@@ -1,5 +1,5 @@
-// aqua-serve viewer pages (player, image, text): keys for previous/next and back, copy link. The player's own
-// keys, subtitles and media errors are in player.js.
+// aqua-serve viewer pages (player, image, text): keys for previous/next and back. The player's own keys,
+// subtitles and media errors are in player.js; the copy buttons in copy.js.
 
 const page = document.body.className.replace(/^page-/, '');
 const prev = document.querySelector('a[rel=prev]');
@@ -41,45 +41,6 @@ function backToFolder() {
   const fromFolder = from !== null && from.origin === location.origin && from.pathname === folder.pathname;
   if (fromFolder && history.length > 1) history.back();
   else location.replace(folder.href);
-}
-
-// Copy link: the absolute URL of the raw file. navigator.clipboard needs a secure context
-// (localhost is one, a LAN address over http is not); the fallback selects a hidden textarea.
-async function copyText(text) {
-  if (navigator.clipboard && window.isSecureContext) {
-    try {
-      await navigator.clipboard.writeText(text);
-      return true;
-    } catch {
-      // fall through to the textarea
-    }
-  }
-  const area = document.createElement('textarea');
-  area.value = text;
-  area.setAttribute('readonly', '');
-  area.className = 'sr';
-  document.body.append(area);
-  area.select();
-  let ok;
-  try {
-    ok = document.execCommand('copy');
-  } catch {
-    ok = false;
-  }
-  area.remove();
-  return ok;
-}
-
-for (const button of document.querySelectorAll('button[data-copy]')) {
-  const label = button.querySelector('.label');
-  button.addEventListener('click', async () => {
-    const url = new URL(button.dataset.copy, location.href).href;
-    const ok = await copyText(url);
-    label.textContent = ok ? 'Copied' : 'Copy failed';
-    setTimeout(() => {
-      label.textContent = 'Copy link';
-    }, 1600);
-  });
 }
 
 // Keep the picture's neighbour warm so stepping is instant (same-origin image, allowed by img-src).

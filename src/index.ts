@@ -19,6 +19,13 @@ export type {
   Timeouts,
   TlsOptions,
 } from './server/index.js';
-export type { HeaderRule, RedirectRule, RewriteRule, ServeOptions, SiteOptions } from './handler/options.js';
+export type {
+  HeaderRule,
+  RedirectRule,
+  RewriteRule,
+  ServeOptions,
+  ShareTokenMaker,
+  SiteOptions,
+} from './handler/options.js';
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';

@@ -55,5 +55,9 @@ function printBanner(config: Config, bound: Bound, local: string, lan: readonly 
     const where = config.uploads?.folder ? ` in /${config.uploads.folder}/` : '';
     lines.push(`  WebDAV:  ON, ${config.uploads ? `read-write${where} (as uploads)` : 'read-only'}`);
   }
+  if (config.share) {
+    const kept = config.share.file ? `key in ${config.share.file}` : 'key for this run only: links end when it stops';
+    lines.push(`  Share links: pages offer "Copy share link" (no password, a week; ${kept})`);
+  }
   process.stdout.write(lines.join('\n') + '\n');
 }

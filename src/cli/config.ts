@@ -1,3 +1,4 @@
+import { loadShareKey, type ShareKey } from './share-key.js';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -10,7 +11,7 @@ import { uploadConfig, uploadServeOptions, type UploadConfig } from '../upload/c
 import { DEFAULT_PORT, FILE_SETTABLE, integer, SETTINGS, type Flags, type Setting } from './settings.js';
 
 /** What the command line asked for, validated and frozen: every flag's value, and what follows from them. */
-export interface Config extends Readonly<Omit<Flags, 'port' | 'auth' | 'config'>> {
+export interface Config extends Readonly<Omit<Flags, 'port' | 'auth' | 'config' | 'shareKey'>> {
   readonly root: string;
   readonly port: number;
   /** The port was given (flag or $PORT): if it is taken, fail instead of picking another. */
@@ -25,6 +26,8 @@ export interface Config extends Readonly<Omit<Flags, 'port' | 'auth' | 'config'>
   readonly given: ReadonlySet<string>;
   /** `--upload [subfolder]` and its flags, checked; `null`: uploads off. */
   readonly uploads: UploadConfig | null;
+  /** With auth: the key share links are signed with (`--share-key`), and where it is kept. */
+  readonly share: ShareKey | null;
 }
 
 /** The commander program of `aqua-serve`, one option per entry of {@link SETTINGS}. */
@@ -121,6 +124,7 @@ export async function loadConfig(
     config: await checkSiteConfig(root, flags.config),
     given,
     uploads,
+    share: auth ? await loadShareKey(flags.shareKey, root, env) : null,
   });
 }
 
@@ -150,6 +154,7 @@ export function serverOptions(config: Config): AquaServerOptions {
   const options: AquaServerOptions = {
     root: config.root,
     auth: config.auth,
+    shareKey: config.share?.key,
     config: config.config,
     ...uploadServeOptions(config.uploads),
   };

@@ -226,6 +226,11 @@ export const SETTINGS = [
     flags: '--auth <user:password>',
     doc: 'require HTTP Basic authentication for everything (or set $AQUA_AUTH, which keeps the password out of `ps`)',
   }),
+  optional<'shareKey', string>({
+    key: 'shareKey',
+    flags: '--share-key <file>',
+    doc: 'with --auth: the secret that signs share links (?token=), kept outside the served folder (default: ~/.config/aqua-serve/share.key, made on first use)',
+  }),
   optional<'upload', boolean | string>({
     key: 'upload',
     flags: '--upload [subfolder]',

@@ -59,7 +59,13 @@ export async function serveFolder(
       ? listingJson(place, batches())
       : listingHtml(
           place,
-          { ...view, now: Date.now(), archives: options.archives, upload: uploadsHere(ctx) },
+          {
+            ...view,
+            now: Date.now(),
+            archives: options.archives,
+            upload: uploadsHere(ctx),
+            share: options.shareToken?.(ctx.url.segments, true) ?? null,
+          },
           batches(),
         );
   // A folder whose names are at hand quickly and that is small is answered whole: with a content ETag

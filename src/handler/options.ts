@@ -150,6 +150,12 @@ export interface ServeOptions extends SiteOptions {
    */
   webdav?: boolean;
   /**
+   * Makes the `token` of a share link for a path (decoded segments; `folder` when they name a folder): pages then
+   * offer "Copy share link". `createAquaServer` sets it with `auth`, and its gate checks the tokens; set it yourself
+   * only with a gate of your own that checks them. Default: none.
+   */
+  shareToken?: ShareTokenMaker;
+  /**
    * Where the handler reports failures (a 5xx, with the error; never sent to the client).
    * Default: none. Per-response lines come from `createAquaServer`'s `logger` (`--log-level`, `--log-format`).
    */
@@ -184,7 +190,11 @@ export const SERVE_DEFAULTS = Object.freeze({
   archiveGzip: false,
   webdav: false,
   logger: null as Logger | null,
+  shareToken: null as ShareTokenMaker | null,
 });
+
+/** See {@link ServeOptions.shareToken}. */
+export type ShareTokenMaker = (segments: readonly string[], folder: boolean) => string;
 
 /** {@link ServeOptions} with every default applied; frozen. */
 export type ResolvedServeOptions = Readonly<typeof SERVE_DEFAULTS> & {

@@ -114,6 +114,7 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
     contentType: contentType(file.name),
     prev: await firstShown(dir, place.before, options),
     next: await firstShown(dir, place.after, options),
+    share: ctx.options.shareToken?.([...folder.segments, file.name], false) ?? null,
   };
   switch (kind) {
     case 'video':

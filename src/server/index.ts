@@ -7,6 +7,7 @@ import { serveDirectory } from '../handler/index.js';
 import { accessLog } from './access-log.js';
 import { ConnectionTracker, isHttp2, type AnyRequest, type Connection } from './connections.js';
 import { createGate, type Gate } from './gate.js';
+import { shareExpiry, shareSigner, type ShareSigner } from './share.js';
 import { answerClientErrors, createHttp1Server } from './http1.js';
 import { createHttp2Server } from './http2.js';
 import {
@@ -85,9 +86,15 @@ export function createAquaServer(
   if (!options.handler === !options.root)
     throw new TypeError('createAquaServer needs exactly one of `root` or `handler`');
   // Answers behind --auth are for one user: no shared cache may store them (nginx ignores Authorization).
+  // Folders served behind --auth offer share links, signed here and checked by the gate.
+  const share = options.auth && !options.handler ? shareSigner(options.shareKey) : null;
   const directory = options.handler
     ? null
-    : serveDirectory(options.root as string, { ...options, private: options.private || !!options.auth });
+    : serveDirectory(options.root as string, {
+        ...options,
+        private: options.private || !!options.auth,
+        shareToken: share ? shareTokenMaker(share) : undefined,
+      });
   // An upload of many gigabytes takes longer than a request may: with uploads on, a body is bounded by the idle
   // timeout (`sendMs`) instead, unless a request timeout is given.
   const uploads = options.upload !== undefined && options.upload !== false;
@@ -98,7 +105,7 @@ export function createAquaServer(
   const path: RequestPath = {
     tracker,
     inFlight: new InFlight(),
-    gate: createGate({ auth: options.auth, cors: directory ? directory.cors : () => options.cors ?? false }),
+    gate: createGate({ auth: options.auth, cors: directory ? directory.cors : () => options.cors ?? false, share }),
     listener: options.handler ?? (directory as RequestListener),
     logger: options.logger,
     stopping: () => closing !== null,
@@ -120,6 +127,11 @@ export function createAquaServer(
       return closing;
     },
   };
+}
+
+/** The handler's `shareToken`: today's link for a path, valid for a week (the same all day: page ETags hold). */
+function shareTokenMaker(share: ShareSigner): (segments: readonly string[], folder: boolean) => string {
+  return (segments, folder) => share.sign(segments, folder, shareExpiry(Date.now() / 1000));
 }
 
 function listen(server: http.Server | Http2SecureServer, port: number, host: string | undefined): Promise<AddressInfo> {
@@ -182,7 +194,8 @@ function respond(path: RequestPath, req: AnyRequest, res: AnyResponse, conn: Con
   const closeAfter = !isHttp2(req) && (path.stopping() || conn?.refused === true);
   if (closeAfter) h1.setHeader('Connection', 'close');
   const refusal = path.gate(req, conn);
-  if (!refusal) return path.listener(req as IncomingMessage, h1);
+  if (refusal && 'setCookie' in refusal) h1.setHeader('Set-Cookie', refusal.setCookie);
+  if (!refusal || 'setCookie' in refusal) return path.listener(req as IncomingMessage, h1);
   const close = !isHttp2(req) && (closeAfter || refusal.status === 400);
   void sendError(h1, refusal.status, close ? { ...refusal.headers, Connection: 'close' } : { ...refusal.headers });
   if (refusal.status === 503 && conn?.session) conn.closeIfIdle();

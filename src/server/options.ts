@@ -72,6 +72,12 @@ export interface AquaServerOptions extends ServeOptions {
   timeouts?: Partial<Timeouts>;
   /** `user:password`: every request needs these HTTP Basic credentials (`--auth`). Default: no authentication. */
   auth?: string;
+  /**
+   * With `auth`: the secret (16 bytes or more) that signs share links, `?token=` URLs that open one file or folder
+   * without the password (`--share-key <file>`; see the README's "Share links"). Default: a random key for the
+   * server's life, so links stop working when it restarts.
+   */
+  shareKey?: string | Buffer;
   /** One line per response, and failures (`--log-level`, `--log-format`; see `createLogger`). Default: silent. */
   logger?: Logger;
 }

@@ -3,7 +3,7 @@ import { FIRST_ORDER, type SortKey, type SortOrder, type SortState } from '../..
 import { renderCrumbs } from '../ui/crumbs.js';
 import { encodeSegment, escapeHtml } from '../ui/escape.js';
 import { displayName, hasRawBytes } from '../../fs/names.js';
-import { humanSize, plural, relativeTime } from '../ui/format.js';
+import { humanSize, plural, relativeTime, SHARE_DAYS_TEXT } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import { kindOf, linksToViewer, type Kind } from '../ui/kind.js';
 import { renderPage } from '../ui/page.js';
@@ -16,6 +16,8 @@ export interface ListingView extends SortState {
   readonly archives?: boolean;
   /** Offer uploads into this folder (`--upload` covers it): the button, the drop zone, `upload.js`. */
   readonly upload?: boolean;
+  /** The `token` of this folder's share link (behind `--auth`): a "Copy share link" button. */
+  readonly share?: string | null;
 }
 
 /** What the page around the rows is made from: the listing without its entries. */
@@ -130,6 +132,10 @@ export function folderName(folderPath: string): string {
   return segments.at(-1) ?? 'Home';
 }
 
+/** "Copy share link" (copy.js): this folder's URL with its `?token=`, for whoever has no password. */
+const shareButton = (token: string): string =>
+  `<button class="btn" type="button" data-copy="?token=${encodeURIComponent(token)}" title="Copy a link that opens this folder without the password for ${SHARE_DAYS_TEXT}">${icon('link')}<span class="label">Copy share link</span></button>`;
+
 /** Uploads (upload.js): a button with its file picker, and the list of uploads with their progress. */
 const UPLOAD_BUTTON =
   `<span class="upload-pick"><button class="dl-folder" type="button" data-upload-pick title="Upload files into this folder (or drop files and folders on the page)">` +
@@ -145,7 +151,7 @@ const ROWS = '\u0000rows\u0000';
  */
 export function listingShell(
   place: ListingPlace,
-  view: SortState & { readonly archives?: boolean; readonly upload?: boolean },
+  view: SortState & Pick<ListingView, 'archives' | 'upload' | 'share'>,
 ): { start: string; end: (totals: Totals) => string } {
   const parentRow =
     place.path === '/'
@@ -154,7 +160,7 @@ export function listingShell(
   const body = `<header class="bar">
 ${renderCrumbs(place.base, place.path)}
 <label class="filter">${icon('search')}<span class="sr">Filter</span><input id="filter" type="search" placeholder="Filter…  ( / )" autocomplete="off" spellcheck="false" aria-keyshortcuts="/"></label>
-<span class="playlist" hidden><button class="btn" type="button" data-playlist="open" title="Open this folder's media as a playlist (VLC, mpv, Kodi)">${icon('video')}Play in VLC</button><button class="btn" type="button" data-playlist="copy" title="Copy the playlist's address">${icon('link')}<span class="label">Copy playlist</span></button></span>${view.archives ? DOWNLOAD_FOLDER : ''}${view.upload ? UPLOAD_BUTTON : ''}
+<span class="playlist" hidden><button class="btn" type="button" data-playlist="open" title="Open this folder's media as a playlist (VLC, mpv, Kodi)">${icon('video')}Play in VLC</button><button class="btn" type="button" data-playlist="copy" title="Copy the playlist's address">${icon('link')}<span class="label">Copy playlist</span></button></span>${view.archives ? DOWNLOAD_FOLDER : ''}${view.upload ? UPLOAD_BUTTON : ''}${view.share ? shareButton(view.share) : ''}
 </header>${view.upload ? UPLOAD_LIST : ''}
 <main>
 <h1 class="sr">${escapeHtml(folderName(place.path))}</h1>

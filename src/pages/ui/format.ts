@@ -79,3 +79,6 @@ export function exactTime(ms: number): string {
 export function plural(count: number, noun: string): string {
   return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }
+
+/** How long a page's share link lasts, in words (`shareExpiry` in server/share.ts: 7 to 8 days). */
+export const SHARE_DAYS_TEXT = 'a week';

@@ -43,10 +43,10 @@ export interface PageParts {
 
 /** The scripts of each kind of page, run in this order (module scripts: deferred, each its own scope). */
 const SCRIPTS: Readonly<Record<PageKind, readonly string[]>> = {
-  listing: ['listing.js', 'listing-return.js'],
-  player: ['viewer.js', 'player.js'],
-  image: ['viewer.js'],
-  text: ['viewer.js'],
+  listing: ['listing.js', 'listing-return.js', 'copy.js'],
+  player: ['viewer.js', 'player.js', 'copy.js'],
+  image: ['viewer.js', 'copy.js'],
+  text: ['viewer.js', 'copy.js'],
 };
 
 /** The stylesheets of each kind of page: the shared one, the kind's own, then the screen sizes. */

@@ -1,6 +1,6 @@
 import { renderCrumbs } from '../ui/crumbs.js';
 import { escapeHtml, hrefOf } from '../ui/escape.js';
-import { exactTime, humanSize } from '../ui/format.js';
+import { exactTime, humanSize, SHARE_DAYS_TEXT } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 
 /** What every viewer page knows about its file. */
@@ -17,6 +17,8 @@ export interface FileView {
   /** Previous and next file of the same viewer in the folder, or `null`. */
   readonly prev: string | null;
   readonly next: string | null;
+  /** The `token` of this file's share link (behind `--auth`): a "Copy share link" button. */
+  readonly share?: string | null;
 }
 
 /** The raw file's URL (what `<video src>` and the download link use). */
@@ -41,9 +43,13 @@ export function fileMeta(view: FileView): string {
   return `<div class="meta">
 <h1 class="title">${name}</h1>
 <p class="facts"><span>${humanSize(view.size)}</span><span>${escapeHtml(view.contentType.replace(/;.*$/, ''))}</span><span><time datetime="${new Date(view.mtimeMs).toISOString()}" title="${exactTime(view.mtimeMs)}">${exactTime(view.mtimeMs)}</time></span></p>
-<p class="actions"><a class="btn primary" href="${escapeHtml(`${raw}?download`)}" download="${name}">${icon('download')}Download</a><button class="btn" type="button" data-copy="${escapeHtml(raw)}">${icon('link')}<span class="label">Copy link</span></button><a class="btn" href="${escapeHtml(raw)}">Open file</a></p>
+<p class="actions"><a class="btn primary" href="${escapeHtml(`${raw}?download`)}" download="${name}">${icon('download')}Download</a><button class="btn" type="button" data-copy="${escapeHtml(raw)}">${icon('link')}<span class="label">Copy link</span></button>${view.share ? shareButton(`${raw}?token=${encodeURIComponent(view.share)}`) : ''}<a class="btn" href="${escapeHtml(raw)}">Open file</a></p>
 </div>`;
 }
+
+/** "Copy share link" (copy.js): the file's URL with its `?token=`, which also opens its subtitles and poster. */
+const shareButton = (href: string): string =>
+  `<button class="btn" type="button" data-copy="${escapeHtml(href)}" title="Copy a link that opens this file (and its subtitles) without the password for ${SHARE_DAYS_TEXT}">${icon('link')}<span class="label">Copy share link</span></button>`;
 
 /** Previous / next links (`rel=prev` / `rel=next`, which the page script binds to keys). */
 export function prevNext(view: FileView): string {
