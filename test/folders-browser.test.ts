@@ -130,4 +130,24 @@ describe.skipIf(SKIP_BROWSER)('folder operations in the page', () => {
     // The 409 of the first DELETE of a folder that is not empty is logged by Chromium as a failed load: expected.
     expect(errors.filter((e) => !e.includes('status of 409'))).toEqual([]);
   });
+
+  it('fits a phone: the bar buttons and the row menu stay inside 390 px, the menu inside its row', async () => {
+    await mkdir(path.join(root, 'in', 'phone folder'), { recursive: true });
+    const page = await open('/in/', [], []);
+    await page.setViewportSize({ width: 390, height: 800 });
+    await page.getByRole('button', { name: 'Rename or delete “phone folder”' }).click();
+    const shot = process.env.AQUA_SCREENSHOTS ?? path.join(root, '..');
+    await page.screenshot({ path: path.join(shot, 'folders-phone.png') });
+    const outside = await page.evaluate(() =>
+      [...document.querySelectorAll('header.bar button, .folder-more, .folder-menu button')]
+        .map((e) => ({ e, box: e.getBoundingClientRect() }))
+        .filter(({ box }) => box.left < 0 || box.right > window.innerWidth)
+        .map(({ e }) => e.textContent),
+    );
+    expect(outside).toEqual([]);
+    const menu = await page.locator('.folder-menu').boundingBox();
+    const row = await page.locator('tr.d').first().boundingBox();
+    expect(menu && row && menu.y >= row.y && menu.y + menu.height <= row.y + row.height + 1).toBe(true);
+    await page.close();
+  });
 });
