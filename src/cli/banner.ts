@@ -51,6 +51,10 @@ function printBanner(config: Config, bound: Bound, local: string, lan: readonly 
   lines.push(`  Local:   ${local}`);
   for (const url of lan) lines.push(`  Network: ${url}`);
   lines.push(...uploadBanner(config.uploads));
+  if (config.webdav) {
+    const where = config.uploads?.folder ? ` in /${config.uploads.folder}/` : '';
+    lines.push(`  WebDAV:  ON, ${config.uploads ? `read-write${where} (as uploads)` : 'read-only'}`);
+  }
   if (config.share) {
     const kept = config.share.file ? `key in ${config.share.file}` : 'key for this run only: links end when it stops';
     lines.push(`  Share links: pages offer "Copy share link" (no password, a week; ${kept})`);

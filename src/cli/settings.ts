@@ -258,6 +258,13 @@ export const SETTINGS = [
     flags: '--upload-anonymous',
     doc: 'accept uploads without --auth: anyone who reaches the server may upload',
   }),
+  setting({
+    key: 'webdav',
+    flags: '--webdav',
+    doc: 'WebDAV, to mount the folder (Finder, Explorer, GNOME, davfs2, rclone): read-only, read-write with --upload',
+    default: SERVE_DEFAULTS.webdav,
+    server: (webdav) => ({ webdav }),
+  }),
   optional<'tlsCert', string>({
     key: 'tlsCert',
     flags: '--tls-cert <file>',

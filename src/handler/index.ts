@@ -24,6 +24,7 @@ import { SiblingIndex } from '../site/encoding.js';
 import { headersFor } from '../site/rules.js';
 import { openSiteSource, type SiteSettings, type SiteSource } from '../site/source.js';
 import { isUploadRequest, serveUpload, UploadStore } from '../upload/index.js';
+import { DavStore, isDavRequest, serveDav } from '../dav/index.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -91,6 +92,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     folders: new FolderNames(),
     uploads: null,
     root: null,
+    dav: opts.webdav || opts.upload ? new DavStore() : null,
   };
   if (opts.upload) {
     state.uploads = new UploadStore(state.getRoot, opts.upload, opts.logger);
@@ -157,6 +159,8 @@ interface HandlerState {
   uploads: UploadStore | null;
   /** The root's real path once `getRoot()` has given it (no await per request after that). */
   root: string | null;
+  /** WebDAV's locks and dead properties; `null` when neither `webdav` nor `upload` is on. */
+  readonly dav: DavStore | null;
 }
 
 function fail(
@@ -181,7 +185,10 @@ async function handle(
 ): Promise<void> {
   const { settings, options } = state.view();
   const method = req.method ?? '';
-  if (state.uploads && options.upload && isUploadRequest(method, splitTarget(req.url).path)) {
+  const davPath = state.dav ? rawPathOf(req.url) : null;
+  const davOn = { webdav: options.webdav, upload: options.upload !== null };
+  if (davPath !== null && isDavRequest(method, davPath, req.headers, davOn)) return davFor(req, res, davPath, state);
+  if (state.uploads && options.upload && isUploadRequest(method, rawPathOf(req.url) ?? '')) {
     applyPolicy(res, options);
     const { path } = splitTarget(req.url);
     const upload = { settings: options.upload, store: state.uploads, base: mountOf(req).base };
@@ -235,6 +242,34 @@ const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
 /** Whether a redirect, a clean URL or a rewrite may apply before the path is resolved. */
 const hasEarlyRules = (rules: SiteSettings['rules']): boolean =>
   rules.redirects.length > 0 || rules.cleanUrls || rules.rewrites.length > 0;
+
+/** The raw path of an origin- or absolute-form target; `null` for any other (`OPTIONS *`: not WebDAV's). */
+function rawPathOf(rawUrl: string | undefined): string | null {
+  try {
+    return splitTarget(rawUrl).path;
+  } catch {
+    return null;
+  }
+}
+
+/** A WebDAV request (dav/): `--webdav`, or the folder page's MKCOL, MOVE and DELETE with `--upload`. */
+async function davFor(req: IncomingMessage, res: ServerResponse, rawPath: string, state: HandlerState): Promise<void> {
+  const { settings, options } = state.view();
+  applyPolicy(res, options);
+  return serveDav({
+    req,
+    res,
+    path: rawPath,
+    root: await state.getRoot(),
+    base: mountOf(req).base,
+    options,
+    webdav: options.webdav,
+    upload: options.upload,
+    uploads: options.upload ? state.uploads : null,
+    store: state.dav as DavStore,
+    configFile: settings.configFile,
+  });
+}
 
 /** The file or folder the URL names: from the metadata cache, or resolved and opened. */
 async function serveTarget(ctx: RequestContext, state: HandlerState, configFile: string | null): Promise<void> {

@@ -144,6 +144,12 @@ export interface ServeOptions extends SiteOptions {
   /** Accept uploads without authentication (`--upload-anonymous`). Default `false`. */
   uploadAnonymous?: boolean;
   /**
+   * WebDAV class 1 and 2 (`--webdav`): PROPFIND (Depth 0 and 1), and with `upload` on PUT, DELETE, MKCOL, COPY,
+   * MOVE, PROPPATCH (dead properties kept in memory), LOCK and UNLOCK, writes only inside the upload folder;
+   * read-only without `upload`. See the README's "WebDAV". Default `false`.
+   */
+  webdav?: boolean;
+  /**
    * Makes the `token` of a share link for a path (decoded segments; `folder` when they name a folder): pages then
    * offer "Copy share link". `createAquaServer` sets it with `auth`, and its gate checks the tokens; set it yourself
    * only with a gate of your own that checks them. Default: none.
@@ -182,6 +188,7 @@ export const SERVE_DEFAULTS = Object.freeze({
   archives: true,
   archiveMaxFiles: DEFAULT_ARCHIVE_MAX_FILES,
   archiveGzip: false,
+  webdav: false,
   logger: null as Logger | null,
   shareToken: null as ShareTokenMaker | null,
 });
@@ -232,6 +239,7 @@ const BOOLEAN_OPTIONS = [
   'archiveGzip',
   'uploadOverwrite',
   'uploadAnonymous',
+  'webdav',
 ] as const satisfies readonly (keyof ServeOptions)[];
 
 function checkBoolean(options: ServeOptions, name: (typeof BOOLEAN_OPTIONS)[number]): void {

@@ -12,7 +12,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ['server', 'handler', 'site', 'respond', 'fs', 'http', 'log', 'upload'],
   echo: ['cli', 'log'],
   server: ['handler', 'respond', 'http', 'fs', 'log'],
-  handler: ['archive', 'site', 'respond', 'pages', 'fs', 'http', 'log', 'upload'],
+  handler: ['archive', 'site', 'respond', 'pages', 'fs', 'http', 'log', 'upload', 'dav'],
+  // WebDAV writes through the uploads' staging, placement and CSRF check (one write path for both).
+  dav: ['upload', 'respond', 'fs', 'http', 'log'],
   upload: ['respond', 'fs', 'http', 'log'],
   archive: ['respond', 'fs', 'http', 'log'],
   site: ['respond', 'fs', 'http', 'log'],

@@ -172,7 +172,7 @@ ${parentRow}${ROWS}</tbody>
 ${ROWS}<p class="no-match" hidden>No names match the filter.</p>
 </main>
 <footer class="totals"><span class="shown" hidden></span><span class="total">${ROWS}</span></footer>`;
-  const scripts = view.upload ? ['upload.js'] : [];
+  const scripts = view.upload ? ['upload.js', 'folders.js'] : [];
   const page = renderPage({
     title: `${folderName(place.path)} — aqua-serve`,
     base: place.base,
