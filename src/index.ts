@@ -22,3 +22,4 @@ export type {
 export type { HeaderRule, RedirectRule, RewriteRule, ServeOptions, SiteOptions } from './handler/options.js';
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';
+export type { TranscodeQuality } from './media/args.js';

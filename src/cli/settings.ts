@@ -6,6 +6,7 @@ import { parseWholeNumber } from './args.js';
 import { UsageError } from './run.js';
 import { parseWorkers } from './workers.js';
 import { parseDuration, parseSize } from '../upload/options.js';
+import { TRANSCODE_QUALITIES, type TranscodeQuality } from '../media/args.js';
 
 /**
  * One setting of `aqua-serve`, declared once: its flag, its help line (the README's flag table repeats it, checked by
@@ -197,6 +198,34 @@ export const SETTINGS = [
     parse: integer('--cache', 0, MAX_CACHE_SECONDS),
     file: true,
     server: (cacheSeconds) => ({ cacheSeconds: cacheSeconds ?? null }),
+  }),
+  optional<'ffmpeg', string>({
+    key: 'ffmpeg',
+    flags: '--ffmpeg <path>',
+    doc: 'ffmpeg to use for thumbnails and playing what the browser cannot (ffprobe beside it); default: on the PATH',
+    server: (ffmpeg) => ({ ffmpeg: ffmpeg ?? true }),
+  }),
+  setting({
+    key: 'transcodes',
+    flags: '--transcodes <n>',
+    doc: 'conversions for the player at a time (default: one per two cores)',
+    default: SERVE_DEFAULTS.transcodes,
+    parse: integer('--transcodes', 1, 256),
+    server: (transcodes) => ({ transcodes }),
+  }),
+  setting<'transcodeQuality', TranscodeQuality>({
+    key: 'transcodeQuality',
+    flags: '--transcode-quality <level>',
+    doc: 'low (480p, fastest), medium (720p) or high (1080p, slowest)',
+    default: SERVE_DEFAULTS.transcodeQuality,
+    choices: TRANSCODE_QUALITIES,
+    server: (transcodeQuality) => ({ transcodeQuality }),
+  }),
+  optional<'cacheDir', string>({
+    key: 'cacheDir',
+    flags: '--cache-dir <dir>',
+    doc: 'folder for thumbnails and converted segments, outside the root (default: $XDG_CACHE_HOME/aqua-serve or ~/.cache/aqua-serve)',
+    server: (cacheDir) => (cacheDir === undefined ? {} : { cacheDir }),
   }),
   setting({
     key: 'maxConnections',

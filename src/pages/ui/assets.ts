@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /**
  * The pages' own CSS, JS and icons. They are real files in the package's `assets/` folder (shipped as they
@@ -18,6 +19,12 @@ const TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
 };
+
+/**
+ * Scripts of npm packages served the same way: hls.js (light build: no subtitles or alternate audio in the
+ * playlists, which the player does not use) plays the converted films where the browser has no HLS of its own.
+ */
+const VENDOR: Readonly<Record<string, string>> = { 'hls.js': 'hls.js/dist/hls.light.min.js' };
 
 export interface Asset {
   readonly hashedName: string;
@@ -46,6 +53,18 @@ function assets(): AssetTable {
     const body = readFileSync(new URL(name, ASSET_DIR));
     const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
     const asset: Asset = { hashedName: `${name.slice(0, dot)}.${hash}${ext}`, contentType, body, etag: `"${hash}"` };
+    byName.set(name, asset);
+    byHashedName.set(asset.hashedName, asset);
+  }
+  for (const [name, module] of Object.entries(VENDOR)) {
+    const body = readFileSync(createRequire(import.meta.url).resolve(module));
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    const asset: Asset = {
+      hashedName: `${name.slice(0, -3)}.${hash}.js`,
+      contentType: TYPES['.js']!,
+      body,
+      etag: `"${hash}"`,
+    };
     byName.set(name, asset);
     byHashedName.set(asset.hashedName, asset);
   }
