@@ -4,11 +4,11 @@
  * and play on from there, show their embedded subtitles; closing the page ends its ffmpeg; and after every
  * case the server has no ffmpeg child left.
  */
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli, tempDir, type SpawnedCli } from './helpers.js';
+import { request, spawnCli, tempDir, type SpawnedCli } from './helpers.js';
 import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
 import { make720p, makeSamples, mediaChildren, NO_FFMPEG, noMediaChildren, SAMPLES } from './support/media.js';
 import { artifacts } from './support/library.js';
@@ -26,7 +26,8 @@ beforeAll(async () => {
   dir = await tempDir('aqua-media-');
   cache = await tempDir('aqua-media-cache-');
   await makeSamples(dir.dir);
-  await make720p(path.join(dir.dir, 'Long 720p.mkv'), 40);
+  await make720p(path.join(dir.dir, 'Long 720p.avi'), 40);
+  await copyFile(path.join(dir.dir, 'Long 720p.avi'), path.join(dir.dir, 'Busy 720p.avi')); // nobody's cache
   const args = ['-p', '0', '-H', '127.0.0.1', '--transcodes', '1', '--cache-dir', cache.dir, '--log-level', 'warn'];
   cli = await spawnCli([...args, dir.dir]);
   browser = await launchChromium({
@@ -117,6 +118,7 @@ describe.skipIf(SKIP)(`films the browser cannot play as they are${NO_FFMPEG}`, (
       expect(first.duration).toBeGreaterThan(9); // the whole duration, known from the start
       expect(first.audioBytes).toBeGreaterThan(0);
       const ms = await seeksTo(page, 0.8);
+      console.info(`${sample.name}: seek to 80 % playing on after ${ms} ms`);
       expect(ms).toBeLessThan(6000); // about 2 s on an idle machine; two shared cores here
       await page.screenshot({
         path: path.join(artifacts, `media-${sample.expect}-${sample.name.replace(/\W+/g, '-')}.png`),
@@ -133,10 +135,19 @@ describe.skipIf(SKIP)(`films the browser cannot play as they are${NO_FFMPEG}`, (
     }, 60_000);
   }
 
+  it('a 720p transcode seeks to a point not yet converted and plays on from there within a bound', async () => {
+    const page = await open('Long 720p.avi');
+    const first = await plays(page);
+    expect(first.playing).toBe('transcode');
+    expect(first.duration).toBeGreaterThan(39);
+    const ms = await seeksTo(page, 0.8); // 32 s: far past what is buffered
+    console.info(`Long 720p.avi: seek to 80 % (not yet converted) playing on after ${ms} ms`);
+    expect(ms).toBeLessThan(8000); // about 2 s on an idle machine; two shared cores here
+  }, 60_000);
+
   it('closing the page ends its ffmpeg within a few seconds', async () => {
-    const page = await open('Long 720p.mkv');
+    const page = await open('Long 720p.avi');
     await page.$eval('#media', (v) => (v as HTMLVideoElement).play().catch(() => {}));
-    // Seek far ahead so that a conversion is running when the page goes.
     await page.waitForFunction(() => (document.getElementById('media') as HTMLVideoElement).duration > 30);
     let running: number[] = [];
     for (let i = 0; i < 200 && running.length === 0; i++) {
@@ -169,6 +180,37 @@ describe.skipIf(SKIP)(`films the browser cannot play as they are${NO_FFMPEG}`, (
     expect(most).toBeLessThanOrEqual(1);
     expect(await b.$eval('.transcode-status', (p) => p.textContent)).toMatch(/server/);
   }, 60_000);
+
+  it('a small file and a listing are not slowed by more than a few ms while a 720p transcode runs', async () => {
+    await writeFile(path.join(dir.dir, 'note.txt'), '13 bytes here');
+    const times = async (): Promise<number> => {
+      const ms: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        for (const target of ['/note.txt', '/']) {
+          const t0 = performance.now();
+          const r = await request(cli.port, target);
+          ms.push(performance.now() - t0);
+          expect(r.status).toBe(200);
+        }
+      }
+      return ms.sort((a, b) => a - b)[Math.floor(ms.length / 2)]!;
+    };
+    const idle = await times();
+    let converting = true;
+    const conversions = (async () => {
+      for (let seg = 2; converting && seg < 9; seg++) {
+        const r = await request(cli.port, `/${encodeURIComponent('Busy 720p.avi')}?hls=transcode&seg=${seg}`);
+        expect(r.status).toBe(200);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await mediaChildren(cli.child.pid!)).length).toBe(1);
+    const busy = await times();
+    converting = false;
+    await conversions;
+    console.info(`small file / listing median: ${idle.toFixed(1)} ms idle, ${busy.toFixed(1)} ms during a transcode`);
+    expect(busy - idle).toBeLessThan(15);
+  }, 90_000);
 
   it('raised no page error', () => {
     expect(pageErrors).toEqual([]);

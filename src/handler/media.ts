@@ -185,7 +185,7 @@ function cacheDirFor(root: string, given: string | null): string {
   const rel = path.relative(real(root), real(dir));
   const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
   if (!inside) return dir;
-  if (given !== null) throw new RangeError('cacheDir must be outside the served root');
+  if (given !== null) throw new RangeError(`cacheDir (--cache-dir) must be outside the served root`);
   return path.join(os.tmpdir(), `aqua-serve-cache-${process.getuid?.() ?? 'user'}`);
 }
 

@@ -3,6 +3,7 @@
  * what they print, a time limit, and SIGKILL the moment the signal of the request that needed them aborts.
  */
 import { spawn } from 'node:child_process';
+import os from 'node:os';
 
 export interface RunOptions {
   /** Aborts (kills) the program: the request it works for went away. */
@@ -38,6 +39,26 @@ export function runningPids(): readonly number[] {
   return [...running];
 }
 
+/** Conversions run at a lower priority, so that serving files and pages goes first. */
+const NICE = 10;
+
+let exitHook = false;
+
+/** A server that exits (even without a graceful stop) takes its ffmpeg runs with it. */
+function killOnExit(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once('exit', () => {
+    for (const pid of running) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
 /** Run `program` with `args` and resolve when it exits (or was killed); rejects only if it could not start. */
 export function runProgram(program: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const maxOutput = options.maxOutput ?? 4 * 1024 * 1024;
@@ -48,7 +69,15 @@ export function runProgram(program: string, args: readonly string[], options: Ru
     }
     const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'pipe'], shell: false, windowsHide: true });
     const pid = child.pid;
-    if (pid !== undefined) running.add(pid);
+    if (pid !== undefined) {
+      running.add(pid);
+      killOnExit();
+      try {
+        os.setPriority(pid, NICE);
+      } catch {
+        // not allowed here: it runs at the server's priority
+      }
+    }
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = '';
