@@ -67,7 +67,7 @@
       video.src = playlist;
       return;
     }
-    if (!window.Hls) await loadScript(video.dataset.hls);
+    if (!window.Hls && video.dataset.hls) await loadScript(video.dataset.hls);
     if (!window.Hls?.isSupported()) return cannotPlay();
     // No worker: the pages' CSP allows no blob: scripts. Segments are made on demand, so wait for them.
     const hls = new window.Hls({

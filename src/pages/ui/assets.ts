@@ -57,14 +57,15 @@ function assets(): AssetTable {
     byHashedName.set(asset.hashedName, asset);
   }
   for (const [name, module] of Object.entries(VENDOR)) {
-    const body = readFileSync(createRequire(import.meta.url).resolve(module));
+    let body: Buffer;
+    try {
+      body = readFileSync(createRequire(import.meta.url).resolve(module));
+    } catch {
+      continue; // the package is missing: pages that need it say the film cannot be played (see hasAsset)
+    }
     const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
-    const asset: Asset = {
-      hashedName: `${name.slice(0, -3)}.${hash}.js`,
-      contentType: TYPES['.js']!,
-      body,
-      etag: `"${hash}"`,
-    };
+    const hashedName = `${name.slice(0, -3)}.${hash}.js`;
+    const asset: Asset = { hashedName, contentType: TYPES['.js']!, body, etag: `"${hash}"` };
     byName.set(name, asset);
     byHashedName.set(asset.hashedName, asset);
   }
@@ -80,6 +81,11 @@ export function assetUrl(name: string): string {
   const asset = assets().byName.get(name);
   if (!asset) throw new Error(`unknown asset ${name}`);
   return `${ASSET_PREFIX}${asset.hashedName}`;
+}
+
+/** Whether the asset `name` is there (an npm package's script may be missing from a broken install). */
+export function hasAsset(name: string): boolean {
+  return assets().byName.has(name);
 }
 
 /** The current asset whose hashed name is `hashedName` (`style.3f2a…c1.css`), or `undefined`. */

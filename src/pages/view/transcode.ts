@@ -3,7 +3,7 @@
  * `src` but `data-` attributes, and assets/transcode.js chooses direct play, a remux or a transcode from the
  * browser's own answers, loading the HLS library only when it needs it.
  */
-import { assetUrl } from '../ui/assets.js';
+import { assetUrl, hasAsset } from '../ui/assets.js';
 import { escapeHtml } from '../ui/escape.js';
 
 /** What the page needs to convert a film; `null` in a view means ffmpeg is not there. */
@@ -17,7 +17,7 @@ export const TRANSCODE_SCRIPTS: readonly string[] = ['transcode.js'];
 
 /** The video element of a page with the hook: the script sets its source. */
 export function transcodeVideo(hook: TranscodeHook, base: string, src: string, tracks: string): string {
-  const hls = escapeHtml(base + assetUrl('hls.js'));
+  const hls = hasAsset('hls.js') ? escapeHtml(base + assetUrl('hls.js')) : '';
   return `<video id="media" controls preload="metadata" playsinline data-src="${src}" data-transcode="${escapeHtml(hook.info)}" data-hls="${hls}">${tracks}</video>
 <p class="transcode-status" role="status" hidden></p>`;
 }
