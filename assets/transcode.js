@@ -48,6 +48,7 @@
   function onHlsError(hls, data) {
     const code = data.response?.code ?? data.networkDetails?.status;
     if (code === 503) say('The server is busy converting other films: waiting for a free slot…');
+    if (code === 404) return cannotPlay(); // the server cannot convert this part: no use asking again
     if (!data.fatal) return;
     if (data.type === window.Hls.ErrorTypes.NETWORK_ERROR) {
       say('The server is busy converting other films: trying again…');
@@ -116,7 +117,7 @@
     }
     const remux = info.remux && supports(info.remux.type);
     const plan = remux ? info.remux : info.transcode;
-    if (!nativeHls() && !supports(plan.type)) return cannotPlay();
+    if (!plan || (!nativeHls() && !supports(plan.type))) return cannotPlay();
     video.dataset.playing = remux ? 'remux' : 'transcode';
     base = remux ? 'Repackaged by the server as it plays.' : 'Converted by the server as it plays.';
     say(base);

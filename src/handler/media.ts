@@ -72,7 +72,11 @@ export async function serveMedia(
   if (!info?.video) throw notFound('no video stream');
   switch (query.kind) {
     case 'info':
-      return sendGenerated(ctx, JSON.stringify(await describe(media, source, info, file.name)), 'application/json');
+      return sendGenerated(
+        ctx,
+        JSON.stringify(await describe(media, source, info, file.name, signal)),
+        'application/json',
+      );
     case 'playlist': {
       const segments = await media.segments(source, info, query.mode, signal);
       if (!segments) throw notFound('no playlist');
@@ -103,7 +107,8 @@ export interface MediaDescription {
   /** Ask `canPlayType`: the file itself plays when the answer is `probably`. */
   readonly direct: string | null;
   readonly remux: { readonly type: string; readonly playlist: string } | null;
-  readonly transcode: { readonly type: string; readonly playlist: string };
+  /** `null` when the duration is unknown: no playlist can be made. */
+  readonly transcode: { readonly type: string; readonly playlist: string } | null;
 }
 
 async function describe(
@@ -111,15 +116,17 @@ async function describe(
   source: SourceFile,
   info: MediaInfo,
   name: string,
+  signal: AbortSignal,
 ): Promise<MediaDescription> {
   const href = `./${encodeSegment(name)}`;
   const remux = remuxType(info);
-  const canRemux = remux !== null && (await media.segments(source, info, 'remux')) !== null;
+  // A remux needs the key frames: one demux-only scan of the whole file, made now and kept.
+  const canRemux = remux !== null && (await media.segments(source, info, 'remux', signal)) !== null;
   return {
     duration: info.duration,
     direct: directType(info),
     remux: canRemux ? { type: remux, playlist: `${href}?hls=remux` } : null,
-    transcode: { type: TRANSCODE_TYPE, playlist: `${href}?hls=transcode` },
+    transcode: info.duration > 0 ? { type: TRANSCODE_TYPE, playlist: `${href}?hls=transcode` } : null,
   };
 }
 

@@ -109,10 +109,15 @@ export class MediaCache {
     if (hit) return hit;
     const file = this.#file(source, name);
     let flight = this.#inFlight.get(file);
-    if (!flight) {
+    // A flight whose callers all left is being aborted: a caller arriving now (the player asked again after
+    // cancelling, as hls.js does on a seek) starts a new one rather than sharing its failure.
+    if (!flight || flight.controller.signal.aborted) {
       const controller = new AbortController();
-      const result = this.#make(source, file, make, controller.signal).finally(() => this.#inFlight.delete(file));
-      flight = { result, controller, users: 0 };
+      const result = this.#make(source, file, make, controller.signal).finally(() => {
+        if (this.#inFlight.get(file) === created) this.#inFlight.delete(file);
+      });
+      const created: InFlight = { result, controller, users: 0 };
+      flight = created;
       this.#inFlight.set(file, flight);
     }
     return this.#await(flight, signal);

@@ -288,6 +288,29 @@ describe('MediaCache', () => {
     expect(aborted).toBe(true);
   });
 
+  it('a caller arriving just after the others left gets a new make, not their abort', async () => {
+    const { cache, source } = await setup();
+    let makes = 0;
+    const make = (out: string, signal: AbortSignal): Promise<boolean> => {
+      makes++;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => void writeFile(out, 'ts').then(() => resolve(true)), 30);
+        signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(false);
+        });
+      });
+    };
+    const first = new AbortController();
+    const gone = cache.produce(source, 'seg-2.ts', make, first.signal);
+    await new Promise((r) => setTimeout(r, 5));
+    first.abort();
+    const again = cache.produce(source, 'seg-2.ts', make);
+    expect(await gone).toBeNull();
+    expect(String(await again)).toBe('ts');
+    expect(makes).toBe(2);
+  });
+
   it('stays within its size, least recently used first', async () => {
     const { cache, source } = await setup(2500);
     for (let i = 0; i < 5; i++) await cache.produce(source, `seg-${i}.ts`, write('x'.repeat(1000)));
