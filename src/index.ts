@@ -29,3 +29,4 @@ export type {
 } from './handler/options.js';
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';
+export type { TranscodeQuality } from './media/args.js';

@@ -63,6 +63,7 @@ function createServer(config: Config, tls: TlsOptions | undefined, logger: Logge
   } catch (err) {
     // The config file changed since it was checked, or a certificate or key that node:tls cannot use.
     if (err instanceof ConfigError) throw new UsageError(err.message);
+    if (err instanceof RangeError) throw new UsageError(err.message); // an option the flags' parsers cannot check
     throw new UsageError(`cannot use --tls-cert/--tls-key: ${(err as Error).message.split('\n')[0]}`);
   }
 }

@@ -25,6 +25,8 @@ import { headersFor } from '../site/rules.js';
 import { openSiteSource, type SiteSettings, type SiteSource } from '../site/source.js';
 import { isUploadRequest, serveUpload, UploadStore } from '../upload/index.js';
 import { DavStore, isDavRequest, serveDav } from '../dav/index.js';
+import type { MediaService } from '../media/service.js';
+import { openMedia, serveMedia } from './media.js';
 
 /**
  * The `next` of Express and connect: called with no argument, it passes the request on to the rest of
@@ -93,6 +95,7 @@ export function serveDirectory(root: string, options: ServeOptions = {}): AquaHa
     uploads: null,
     root: null,
     dav: opts.webdav || opts.upload ? new DavStore() : null,
+    media: openMedia(root, opts),
   };
   if (opts.upload) {
     state.uploads = new UploadStore(state.getRoot, opts.upload, opts.logger);
@@ -161,6 +164,8 @@ interface HandlerState {
   root: string | null;
   /** WebDAV's locks and dead properties; `null` when neither `webdav` nor `upload` is on. */
   readonly dav: DavStore | null;
+  /** ffmpeg, its queues and the media cache (thumbnails, conversions for the player). */
+  readonly media: MediaService;
 }
 
 function fail(
@@ -278,7 +283,7 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
   const key = url.segments.join('/');
   // A viewer page or a converted subtitle is not the file's bytes: it skips the metadata-cache fast path.
   const vttRequest = route.format === 'vtt' && extensionOf(name) === 'srt';
-  const known = url.trailingSlash || route.view || vttRequest ? undefined : state.files.get(key);
+  const known = url.trailingSlash || route.view || vttRequest || route.media ? undefined : state.files.get(key);
   if (known) {
     const source = await reopenKnown(known, await state.stats.stat(known.joined), state.blocks);
     if (source) return sendFile(ctx, source, name);
@@ -294,7 +299,8 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
     if (stat.isFile()) {
       if (url.trailingSlash) return await redirect(ctx, encodePath(url.segments));
       const file = { fh, stat, name };
-      if (route.view && (await serveViewer(ctx, file, state.folders))) return;
+      if (route.media) return await serveMedia(ctx, { abs, stat, name }, state.media, route.media);
+      if (route.view && (await serveViewer(ctx, file, state.folders, { service: state.media, abs }))) return;
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
       state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat, id: identityKey(stat) });
       handedOver = true;
@@ -303,5 +309,6 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
   } finally {
     if (!handedOver) await fh.close();
   }
+  if (route.media) throw new HttpError(404, 'a folder has no media answer');
   return serveFolder(ctx, abs, state);
 }

@@ -1,4 +1,6 @@
+import os from 'node:os';
 import type { Logger } from '../log.js';
+import type { TranscodeQuality } from '../media/args.js';
 import { resolveUploadSettings, type UploadSettings } from '../upload/options.js';
 
 /** Extra response headers for request paths matching `source` (a pattern: see the README's "Serving a built site"). */
@@ -156,6 +158,25 @@ export interface ServeOptions extends SiteOptions {
    */
   shareToken?: ShareTokenMaker;
   /**
+   * ffmpeg for thumbnails (`?thumb`) and for playing what the browser cannot (`--ffmpeg <path>`): `true` finds
+   * `ffmpeg` and `ffprobe` on the PATH once, a path names ffmpeg (ffprobe is the one beside it, else on the PATH).
+   * Without them every media answer is a 404 and the player is as without this option. Default `false` (the CLI's
+   * default is `true`).
+   */
+  ffmpeg?: boolean | string;
+  /** Conversions (transcoded or remuxed segments) at a time (`--transcodes <n>`). Default: one per two cores. */
+  transcodes?: number;
+  /** `--transcode-quality`: `low` (480p, fastest), `medium` (720p), `high` (1080p, slowest). Default `medium`. */
+  transcodeQuality?: TranscodeQuality;
+  /**
+   * Folder of the media cache (`--cache-dir <dir>`): thumbnails, probes, segments. Default `$XDG_CACHE_HOME/aqua-serve`
+   * or `~/.cache/aqua-serve`; a folder inside the served root is refused (RangeError) when given, and replaced by
+   * one under the system's temporary folder when it is the default.
+   */
+  cacheDir?: string;
+  /** Bytes the media cache may hold on disk (no CLI flag); least recently used files go first. Default 2 GiB. */
+  mediaCacheBytes?: number;
+  /**
    * Where the handler reports failures (a 5xx, with the error; never sent to the client).
    * Default: none. Per-response lines come from `createAquaServer`'s `logger` (`--log-level`, `--log-format`).
    */
@@ -189,6 +210,11 @@ export const SERVE_DEFAULTS = Object.freeze({
   archiveMaxFiles: DEFAULT_ARCHIVE_MAX_FILES,
   archiveGzip: false,
   webdav: false,
+  ffmpeg: false as boolean | string,
+  transcodes: Math.max(1, Math.floor(os.availableParallelism() / 2)),
+  transcodeQuality: 'medium' as TranscodeQuality,
+  cacheDir: null as string | null,
+  mediaCacheBytes: 2 * 1024 ** 3,
   logger: null as Logger | null,
   shareToken: null as ShareTokenMaker | null,
 });
@@ -224,6 +250,10 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
   checkInteger('memoryCacheBytes', resolved.memoryCacheBytes, 0);
   if (resolved.cacheSeconds !== null) checkInteger('cacheSeconds', resolved.cacheSeconds, 0);
   checkInteger('archiveMaxFiles', resolved.archiveMaxFiles, 1);
+  checkInteger('transcodes', resolved.transcodes, 1);
+  checkInteger('mediaCacheBytes', resolved.mediaCacheBytes, 0);
+  if (!['low', 'medium', 'high'].includes(resolved.transcodeQuality))
+    throw new RangeError('transcodeQuality must be low, medium or high');
   return Object.freeze({ ...resolved, upload: resolveUploadSettings(options) });
 }
 

@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { sortStateFrom, type SortState } from '../fs/sort.js';
 import { HttpError } from '../http/errors.js';
+import { parseMediaQuery, type MediaQuery } from '../media/query.js';
 
 /** What the query asks of a path. */
 export interface Route {
@@ -16,6 +17,8 @@ export interface Route {
   readonly format: string | null;
   /** `?sort=&order=` of a listing. */
   readonly sort: SortState;
+  /** `?thumb`, `?media`, `?hls=`, `?sub=` (see media/query.ts); `null` without them. */
+  readonly media: MediaQuery | null;
   /** The raw query without `?`, kept verbatim in redirects. */
   readonly rawQuery: string;
 }
@@ -41,6 +44,7 @@ export function parseRoute(rawQuery: string): Route {
     download: query.get('download'),
     format: format === null ? null : format.toLowerCase(),
     sort: sortStateFrom(query),
+    media: parseMediaQuery(query),
     rawQuery,
   };
 }
@@ -50,6 +54,7 @@ const EMPTY_ROUTE: Route = Object.freeze({
   download: null,
   format: null,
   sort: sortStateFrom(new URLSearchParams()),
+  media: null,
   rawQuery: '',
 });
 

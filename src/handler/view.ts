@@ -13,11 +13,15 @@ import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
 import type { FileView } from '../pages/view/chrome.js';
 import { renderImageHtml } from '../pages/view/image.js';
 import { renderPlayerHtml } from '../pages/view/player.js';
-import { findSubtitles, placeAmong } from '../pages/view/siblings.js';
+import { findSubtitles, placeAmong, type SubtitleTrack } from '../pages/view/siblings.js';
+import type { TranscodeHook } from '../pages/view/transcode.js';
 import { decodeWindows1252Stream, SrtToVtt } from '../pages/srt.js';
 import { escapeText, looksBinary, textViewShell, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
 import { sendStreamed, textChunks } from './stream.js';
 import { HTML } from './page.js';
+import { playerMedia, signalOf } from './media.js';
+import type { MediaService } from '../media/service.js';
+import { hrefOf } from '../pages/ui/escape.js';
 
 /** A regular file opened for this request: its one handle (closed by the caller), its stat, its name. */
 export interface OpenFile {
@@ -88,7 +92,12 @@ async function firstShown(
  * and next step through the files that open in the same viewer (videos and audio together), in the
  * listing's name order, found from the folder's names alone: only the neighbours shown are stat'ed.
  */
-export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: FolderNames): Promise<boolean> {
+export async function serveViewer(
+  ctx: RequestContext,
+  file: OpenFile,
+  folders: FolderNames,
+  converter?: Converter,
+): Promise<boolean> {
   const kind = viewerKind(file.name);
   if (kind === null) return false;
   const folder = folderOf(ctx);
@@ -98,13 +107,8 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
     dotfiles: ctx.options.dotfiles,
     followSymlinks: ctx.options.followSymlinks,
   };
-  const media = kind === 'video' || kind === 'audio';
-  const sameViewer = (name: string): boolean => {
-    const other = viewerKind(name);
-    return media ? other === 'video' || other === 'audio' : other === kind;
-  };
   const files = (await folders.get(dir, options)).filter((n) => n.kind !== 'directory').map((n) => n.name);
-  const place = await placeAmong(files, file.name, sameViewer);
+  const place = await placeAmong(files, file.name, sameViewerAs(kind));
   const common = {
     base: ctx.base,
     folder: folder.path,
@@ -122,11 +126,12 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
       const subtitles: string[] = [];
       for (const name of place.subtitleCandidates)
         if ((await firstShown(dir, [name], options)) !== null) subtitles.push(name);
+      const sidecars = kind === 'video' ? findSubtitles(file.name, subtitles) : [];
       const html = renderPlayerHtml({
         ...common,
         kind,
         playability: playabilityOf(file.name),
-        subtitles: kind === 'video' ? findSubtitles(file.name, subtitles) : [],
+        ...(await withMedia(ctx, { ...file, folder: folder.path }, sidecars, converter)),
       });
       await sendPage(ctx, html);
       return true;
@@ -143,6 +148,37 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
       } else await sendPage(ctx, () => textPage(file, common));
       return true;
   }
+}
+
+/** Whether a name opens in the same viewer as `kind` (videos and audio step through each other). */
+function sameViewerAs(kind: NonNullable<ReturnType<typeof viewerKind>>): (name: string) => boolean {
+  const media = kind === 'video' || kind === 'audio';
+  return (name) => {
+    const other = viewerKind(name);
+    return media ? other === 'video' || other === 'audio' : other === kind;
+  };
+}
+
+/** Where the player page finds ffmpeg: the handler's media service and the file's real path. */
+interface Converter {
+  readonly service: MediaService;
+  readonly abs: string;
+}
+
+/**
+ * Issue 15: the subtitles and the transcode hook of a player page: a film ffmpeg may convert gets the hook
+ * and its own text subtitle streams after the sidecar files.
+ */
+async function withMedia(
+  ctx: RequestContext,
+  file: OpenFile & { readonly folder: string },
+  sidecars: readonly SubtitleTrack[],
+  converter: Converter | undefined,
+): Promise<{ subtitles: readonly SubtitleTrack[]; transcode: TranscodeHook | null | undefined }> {
+  if (!converter) return { subtitles: sidecars, transcode: undefined };
+  const raw = hrefOf(ctx.base, file.folder, file.name);
+  const extra = await playerMedia(converter.service, { ...file, abs: converter.abs }, raw, signalOf(ctx.res));
+  return { subtitles: [...sidecars, ...extra.embedded], transcode: extra.transcode };
 }
 
 /** Text files up to this size get their view sent whole. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 /**
  * The pages' own CSS, JS and icons. They are real files in the package's `assets/` folder (shipped as they
@@ -18,6 +19,12 @@ const TYPES: Readonly<Record<string, string>> = {
   '.svg': 'image/svg+xml',
   '.png': 'image/png',
 };
+
+/**
+ * Scripts of npm packages served the same way: hls.js (light build: no subtitles or alternate audio in the
+ * playlists, which the player does not use) plays the converted films where the browser has no HLS of its own.
+ */
+const VENDOR: Readonly<Record<string, string>> = { 'hls.js': 'hls.js/dist/hls.light.min.js' };
 
 export interface Asset {
   readonly hashedName: string;
@@ -49,6 +56,19 @@ function assets(): AssetTable {
     byName.set(name, asset);
     byHashedName.set(asset.hashedName, asset);
   }
+  for (const [name, module] of Object.entries(VENDOR)) {
+    let body: Buffer;
+    try {
+      body = readFileSync(createRequire(import.meta.url).resolve(module));
+    } catch {
+      continue; // the package is missing: pages that need it say the film cannot be played (see hasAsset)
+    }
+    const hash = createHash('sha256').update(body).digest('hex').slice(0, 12);
+    const hashedName = `${name.slice(0, -3)}.${hash}.js`;
+    const asset: Asset = { hashedName, contentType: TYPES['.js']!, body, etag: `"${hash}"` };
+    byName.set(name, asset);
+    byHashedName.set(asset.hashedName, asset);
+  }
   table = { byName, byHashedName };
   return table;
 }
@@ -61,6 +81,11 @@ export function assetUrl(name: string): string {
   const asset = assets().byName.get(name);
   if (!asset) throw new Error(`unknown asset ${name}`);
   return `${ASSET_PREFIX}${asset.hashedName}`;
+}
+
+/** Whether the asset `name` is there (an npm package's script may be missing from a broken install). */
+export function hasAsset(name: string): boolean {
+  return assets().byName.has(name);
 }
 
 /** The current asset whose hashed name is `hashedName` (`style.3f2a…c1.css`), or `undefined`. */

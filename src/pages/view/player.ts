@@ -4,15 +4,18 @@ import { escapeHtml, hrefOf } from '../ui/escape.js';
 import { icon } from '../ui/icons.js';
 import type { Playability } from '../ui/kind.js';
 import { renderPage } from '../ui/page.js';
+import { FFMPEG_WOULD_PLAY, TRANSCODE_SCRIPTS, transcodeVideo, type TranscodeHook } from './transcode.js';
 
 export interface PlayerView extends FileView {
   readonly kind: 'video' | 'audio';
   readonly playability: Playability;
   readonly subtitles: readonly SubtitleTrack[];
+  /** Issue 15: the hook of a film ffmpeg may convert (see transcode.ts); `null`: no ffmpeg. */
+  readonly transcode?: TranscodeHook | null;
 }
 
 function track(view: PlayerView, sub: SubtitleTrack, first: boolean): string {
-  const href = hrefOf(view.base, view.folder, sub.name) + (sub.convert ? '?format=vtt' : '');
+  const href = sub.href ?? hrefOf(view.base, view.folder, sub.name) + (sub.convert ? '?format=vtt' : '');
   const lang = sub.lang === null ? '' : ` srclang="${escapeHtml(sub.lang)}"`;
   return `<track kind="subtitles" src="${escapeHtml(href)}"${lang} label="${escapeHtml(sub.label)}"${first ? ' default' : ''}>`;
 }
@@ -21,7 +24,7 @@ function note(view: PlayerView, hidden: boolean): string {
   const what = view.kind === 'video' ? 'video' : 'audio file';
   return `<div class="note"${hidden ? ' hidden data-media-error' : ''} role="status">
 <p><strong>Your browser cannot play this ${what}.</strong> ${hidden ? 'Its format or codecs are not supported here.' : `Browsers do not play <code>${escapeHtml(view.contentType.replace(/;.*$/, ''))}</code> files.`}
-Download it and open it in a media player such as VLC or mpv.</p>
+Download it and open it in a media player such as VLC or mpv.${view.kind === 'video' && !view.transcode ? ` ${FFMPEG_WOULD_PLAY}` : ''}</p>
 <p><a class="btn primary" href="${escapeHtml(`${rawHref(view)}?download`)}" download="${escapeHtml(view.name)}">${icon('download')}Download</a></p>
 </div>`;
 }
@@ -45,12 +48,13 @@ function subtitleChips(subtitles: readonly SubtitleTrack[]): string {
 export function renderPlayerHtml(view: PlayerView): string {
   const src = escapeHtml(rawHref(view));
   let stage: string;
-  if (view.playability === 'no') {
+  if (view.playability === 'no' && !view.transcode) {
     stage = note(view, false);
   } else {
     const tracks = view.kind === 'video' ? view.subtitles.map((s, i) => track(view, s, i === 0)).join('') : '';
-    const media =
-      view.kind === 'video'
+    const media = view.transcode
+      ? transcodeVideo(view.transcode, view.base, src, tracks)
+      : view.kind === 'video'
         ? `<video id="media" controls preload="metadata" playsinline src="${src}">${tracks}</video>`
         : `<div class="audio-art">${icon('audio', 'k-audio')}</div><audio id="media" controls preload="metadata" src="${src}"></audio>`;
     // Even a format browsers play may hold a codec this one does not decode: the script shows the note then.
@@ -65,5 +69,6 @@ ${subs}
 ${prevNext(view)}
 <p class="keys"><kbd>Space</kbd> play · <kbd>←</kbd> <kbd>→</kbd> 10 s · <kbd>f</kbd> full screen · <kbd>c</kbd> subtitles · <kbd>m</kbd> mute · <kbd>p</kbd> previous · <kbd>n</kbd> next · <kbd>Esc</kbd> back to the folder</p>
 </main>`;
-  return renderPage({ title: `${view.name} — aqua-serve`, base: view.base, kind: 'player', body });
+  const scripts = view.transcode ? TRANSCODE_SCRIPTS : undefined;
+  return renderPage({ title: `${view.name} — aqua-serve`, base: view.base, kind: 'player', body, scripts });
 }

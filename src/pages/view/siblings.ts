@@ -30,6 +30,8 @@ export interface SubtitleTrack {
   readonly lang: string | null;
   /** What the player's menu shows: `English`, `English (forced)`, `Subtitles`. */
   readonly label: string;
+  /** The track's URL when it is not the file `name` (a stream inside the film: `film.mkv?sub=2`). */
+  readonly href?: string;
 }
 
 const LANG = /^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$/i;
