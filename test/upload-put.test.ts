@@ -4,7 +4,7 @@
  * and a client that drops mid-PUT leaves nothing in the listing or the staging folder.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -199,6 +199,23 @@ describe('PUT with --upload-overwrite', () => {
       expect(res.status).toBe(204);
       expect(await readFile(path.join(root, 'in', 'replace.txt'), 'utf8')).toBe('after');
       expect((await call(over.port, 'PUT', '/in/deep', AUTH, Buffer.from('x'))).status).toBe(409);
+    } finally {
+      await over.close();
+    }
+  });
+
+  it("never replaces the site's aqua.json (403), which stays as it was", async () => {
+    const config = '{"headers": []}\n';
+    await writeFile(path.join(root, 'aqua.json'), config);
+    const over = await start({ root, auth: USER, upload: true, uploadOverwrite: true, config: true });
+    try {
+      const res = await call(over.port, 'PUT', '/aqua.json', AUTH, Buffer.from('{"redirects": []}'));
+      expect(res.status).toBe(403);
+      expect(await readFile(path.join(root, 'aqua.json'), 'utf8')).toBe(config);
+      // Nor a first one, where the root has none yet (it would turn the site's rules on).
+      await rm(path.join(root, 'aqua.json'));
+      expect((await call(over.port, 'PUT', '/aqua.json', AUTH, Buffer.from('{}'))).status).toBe(403);
+      expect(await readdir(root)).not.toContain('aqua.json');
     } finally {
       await over.close();
     }

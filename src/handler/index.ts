@@ -197,7 +197,15 @@ async function handle(
     applyPolicy(res, options);
     const { path } = splitTarget(req.url);
     const upload = { settings: options.upload, store: state.uploads, base: mountOf(req).base };
-    return serveUpload({ req, res, path, root: await state.getRoot(), options, ...upload });
+    return serveUpload({
+      req,
+      res,
+      path,
+      root: await state.getRoot(),
+      options,
+      configFile: settings.configFile,
+      ...upload,
+    });
   }
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();

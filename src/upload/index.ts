@@ -30,6 +30,8 @@ export interface UploadRequest {
   readonly options: { readonly dotfiles: boolean; readonly logger: Logger | null };
   readonly settings: UploadSettings;
   readonly store: UploadStore;
+  /** The site's config file (`aqua.json`), which no upload may replace; `null` when none. */
+  readonly configFile: string | null;
 }
 
 const WRITES = new Set(['PUT', 'POST', 'PATCH', 'DELETE']);

@@ -6,7 +6,7 @@
  * the same resolver as reads (`fs/resolve.ts`), NFC/NFD and raw bytes kept as sent.
  */
 import { constants, existsSync } from 'node:fs';
-import { link, lstat, mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { link, lstat, mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { fsPath } from '../fs/names.js';
 import { openedInside } from '../fs/open.js';
@@ -118,10 +118,29 @@ const MAX_NUMBERED = 9999;
  * name can never replace each other — then unlinked from staging. File systems without hard links fall back
  * to a check then rename. The folder is fsync'ed afterwards.
  */
-export async function placeFile(staged: string, dir: string, name: string, overwrite: boolean): Promise<Placed> {
+export async function placeFile(
+  staged: string,
+  dir: string,
+  name: string,
+  overwrite: boolean,
+  configFile: string | null = null,
+): Promise<Placed> {
+  if (configFile !== null && (await isConfigFile(dir, name, configFile)))
+    throw new HttpError(403, 'the config file is not writable by uploads');
   const placed = overwrite ? await replace(staged, dir, name) : await addNew(staged, dir, name);
   await syncDir(dir);
   return placed;
+}
+
+/**
+ * Whether `name` in `dir` (a descriptor path) is the site's config file, made or replaced by an upload: the same
+ * name in the same folder (by device and inode), whether the file exists yet or not. It is the server's own
+ * settings (headers, redirects), not a file of the share.
+ */
+async function isConfigFile(dir: string, name: string, configFile: string): Promise<boolean> {
+  if (name !== path.basename(configFile)) return false;
+  const [here, there] = await Promise.all([stat(fsPath(dir)), stat(path.dirname(configFile)).catch(() => null)]);
+  return there !== null && here.dev === there.dev && here.ino === there.ino;
 }
 
 async function replace(staged: string, dir: string, name: string): Promise<Placed> {

@@ -93,8 +93,11 @@ export async function finish(u: UploadRequest, dir: string, id: string, state: T
   const target = { root: u.root, area: u.settings.folder, folder: state.folder, create: state.create };
   let placed: string;
   try {
-    placed = (await withTargetFolder(target, (folder) => placeFile(data, folder, state.name, u.settings.overwrite)))
-      .name;
+    placed = (
+      await withTargetFolder(target, (folder) =>
+        placeFile(data, folder, state.name, u.settings.overwrite, u.configFile),
+      )
+    ).name;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     placed = '';
