@@ -5,6 +5,7 @@ import { KnownFiles, reopenKnown, StatBatcher } from '../fs/cache/files.js';
 import { openInside } from '../fs/open.js';
 import { parseUrlPath, realRoot } from '../fs/resolve.js';
 import { HttpError, statusOf } from '../http/errors.js';
+import { fileETag } from '../http/etag.js';
 import { encodePath } from '../http/url.js';
 import { extensionOf } from '../pages/ui/kind.js';
 import { sendError } from '../respond/errors.js';
@@ -310,7 +311,14 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
       if (route.media) return await serveMedia(ctx, { abs, stat, name }, state.media, route.media);
       if (route.view && (await serveViewer(ctx, file, state.folders, { service: state.media, abs }))) return;
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
-      state.files.set(key, { abs, joined: path.join(root, ...url.segments), identity: stat, id: identityKey(stat) });
+      const joined = path.join(root, ...url.segments);
+      state.files.set(key, {
+        abs,
+        joined,
+        identity: stat,
+        id: identityKey(stat),
+        etag: fileETag(stat.size, stat.mtimeMs),
+      });
       handedOver = true;
       return await sendFile(ctx, { fh, abs, stat }, name);
     }

@@ -25,6 +25,8 @@ export interface FileSource {
   readonly stat: FileIdentity;
   /** Its {@link identityKey}, when already made (else made from `stat`). */
   readonly id?: string;
+  /** Its file entity tag (`fileETag` of size and mtime), when already made. */
+  readonly etag?: string;
 }
 
 /**

@@ -120,7 +120,7 @@ export function fileRepresentation(file: FileToSend, blocks: BlockCache): Repres
   return {
     size,
     type: file.type,
-    etag: fileETag(size, mtimeMs),
+    etag: file.etag ?? fileETag(size, mtimeMs),
     // RFC 9110 §8.8.2.1: a Last-Modified in the future is replaced by the time of the response.
     modifiedMs: Math.min(mtimeMs, Date.now()),
     read: (span) => fileSpan(slot, span ?? { start: 0, end: size - 1 }, blocks, id),

@@ -32,7 +32,8 @@ export interface RepresentInput {
  */
 export async function representFile(input: RepresentInput): Promise<Chosen | null> {
   const { file, type, blocks } = input;
-  const identity = (): Representation => fileRepresentation({ ...file, type }, blocks);
+  const identity = (): Representation =>
+    fileRepresentation({ fh: file.fh, abs: file.abs, stat: file.stat, id: file.id, etag: file.etag, type }, blocks);
   const compressible = input.siblings !== null && isCompressible(type);
   const choice = chooseEncoding({
     contentType: type,

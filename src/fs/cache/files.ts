@@ -14,6 +14,8 @@ export interface KnownFile {
   readonly identity: FileIdentity;
   /** Its {@link identityKey}, made once (the block cache's key for its blocks). */
   readonly id: string;
+  /** Its entity tag, made once. */
+  readonly etag: string;
 }
 
 /**
@@ -49,6 +51,8 @@ export interface KnownSource {
   readonly stat: Stats;
   /** The {@link identityKey} of `stat`. */
   readonly id: string;
+  /** The entity tag of `stat`. */
+  readonly etag: string;
 }
 
 /**
@@ -64,12 +68,12 @@ export async function reopenKnown(
   blocks: BlockCache,
 ): Promise<KnownSource | null> {
   if (!current || !sameIdentity(current, known.identity)) return null;
-  const { abs, id } = known;
+  const { abs, id, etag } = known;
   if (current.size === 0 || (current.size <= blocks.blockSize && blocks.peek(id, 0))) {
-    return { fh: null, abs, stat: current, id };
+    return { fh: null, abs, stat: current, id, etag };
   }
   const fh = await openKnown(abs, current).catch(() => null);
-  return fh && { fh, abs, stat: current, id };
+  return fh && { fh, abs, stat: current, id, etag };
 }
 
 /**
