@@ -15,6 +15,7 @@ import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import type { RequestContext } from './context.js';
 import { insideArea } from '../upload/place.js';
+import { pageExtras } from './library.js';
 import { sendFile } from './file.js';
 import { HTML, sendGenerated, sendHtmlPage } from './page.js';
 import { redirect } from './redirect.js';
@@ -50,16 +51,17 @@ export async function serveFolder(
   const format = formatOf(ctx);
   if (format === 'm3u') return sendPlaylist(ctx, abs, place, await names, policy);
   const view = ctx.route.sort;
+  const json = format === 'json';
+  const extras = json ? { library: null, readme: '' } : pageExtras(ctx, abs, names, { folders, policy, place });
   async function* batches(): AsyncGenerator<readonly Entry[]> {
     yield* orderedEntries(abs, await names, view, policy);
   }
-  const json = format === 'json';
   const parts = (): AsyncIterable<string> =>
     json
       ? listingJson(place, batches())
       : listingHtml(
           place,
-          { ...view, now: Date.now(), archives: options.archives, upload: uploadsHere(ctx) },
+          { ...view, now: Date.now(), archives: options.archives, upload: uploadsHere(ctx), ...extras },
           batches(),
         );
   // A folder whose names are at hand quickly and that is small is answered whole: with a content ETag

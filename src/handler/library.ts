@@ -1,0 +1,122 @@
+/**
+ * What a folder page adds to its list (issue 14): the library view's hints, and the folder's README below
+ * the list, read (its first 256 KiB) through the safe open and rendered once per version.
+ */
+import path from 'node:path';
+import type { NamedEntry, ReadEntriesOptions } from '../fs/entries.js';
+import type { FolderNames } from '../fs/folder.js';
+import { openInside } from '../fs/open.js';
+import { encodeSegment } from '../http/url.js';
+import { libraryHints, posterInside, type EntryHint } from '../pages/listing/library.js';
+import { readmeName, renderReadme } from '../pages/listing/readme.js';
+import type { ListingPlace } from '../pages/listing/html.js';
+import type { RequestContext } from './context.js';
+
+/**
+ * The library hints and the README of a folder page, worked out once its names are read (the page's head
+ * is on its way meanwhile); a failure leaves them out, never the listing.
+ */
+export function pageExtras(
+  ctx: RequestContext,
+  abs: string,
+  names: Promise<readonly NamedEntry[]>,
+  state: { readonly folders: FolderNames; readonly policy: ReadEntriesOptions; readonly place: ListingPlace },
+): { library: Promise<Map<string, EntryHint> | null>; readme: Promise<string> } {
+  const folderName = ctx.url.segments.at(-1) ?? '';
+  const library = names
+    .then((named) => folderLibrary(abs, named, { folders: state.folders, policy: state.policy, folderName }))
+    .catch(() => null);
+  const prefix = state.place.linkPrefix ?? '';
+  const readme = names
+    .then((named) =>
+      folderReadme(
+        ctx,
+        named.map((n) => n.name),
+        prefix,
+      ),
+    )
+    .catch(() => '');
+  return { library, readme };
+}
+
+/** Sub-folders looked into for a poster (their names only, through the folder cache) when there are this few. */
+const PEEK_FOLDERS = 24;
+
+/**
+ * The library hints of a folder (null when it holds no media). With a few sub-folders, each one's names
+ * are read for its poster (`poster.jpg`, `folder.jpg`, `cover.jpg`), so a series' seasons show theirs.
+ */
+export async function folderLibrary(
+  abs: string,
+  names: readonly NamedEntry[],
+  state: { readonly folders: FolderNames; readonly policy: ReadEntriesOptions; readonly folderName: string },
+): Promise<Map<string, EntryHint> | null> {
+  const subs = names.filter((n) => n.kind === 'directory');
+  const subPosters = new Map<string, string>();
+  if (subs.length <= PEEK_FOLDERS) {
+    await Promise.all(
+      subs.map(async (sub) => {
+        try {
+          const inside = await state.folders.get(path.join(abs, sub.name), state.policy);
+          const poster = posterInside(inside.filter((n) => n.kind !== 'directory').map((n) => n.name));
+          if (poster !== undefined) subPosters.set(sub.name, poster);
+        } catch {
+          // unreadable or outside the policy: no poster
+        }
+      }),
+    );
+  }
+  return libraryHints({ names, folderName: state.folderName, subPosters });
+}
+
+/** Bytes of a README read and rendered at most: a bigger file shows its beginning and a link to the rest. */
+export const README_LIMIT = 256 * 1024;
+/** Rendered READMEs kept, by file identity (path, device, inode, size, mtime): a changed file is rendered anew. */
+const KEPT = 64;
+const rendered = new Map<string, string>();
+
+/**
+ * The README section of the folder at URL `segments` whose names are `names` (with the folder's link
+ * prefix), or `''` when it has none or it cannot be read (the listing shows without it, never an error).
+ */
+export async function folderReadme(ctx: RequestContext, names: readonly string[], prefix: string): Promise<string> {
+  const name = readmeName(names);
+  if (name === undefined) return '';
+  let opened;
+  try {
+    opened = await openInside(ctx.root, { segments: [...ctx.url.segments, name], trailingSlash: false }, ctx.options);
+  } catch {
+    return '';
+  }
+  const { fh, stat, abs } = opened;
+  try {
+    if (!stat.isFile()) return '';
+    const identity = `${abs}\u0000${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+    const kept = rendered.get(identity);
+    if (kept !== undefined) {
+      rendered.delete(identity); // most recently used last
+      rendered.set(identity, kept);
+      return kept;
+    }
+    const length = Math.min(stat.size, README_LIMIT);
+    const buffer = Buffer.alloc(length);
+    let read = 0;
+    while (read < length) {
+      const { bytesRead } = await fh.read(buffer, read, length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    const text = new TextDecoder('utf-8').decode(buffer.subarray(0, read));
+    const html = renderReadme({ name, text, cut: stat.size > read, href: prefix + encodeSegment(name) });
+    rendered.set(identity, html);
+    for (const old of rendered.keys()) {
+      if (rendered.size <= KEPT) break;
+      rendered.delete(old);
+    }
+    return html;
+  } catch {
+    return '';
+  } finally {
+    await fh.close();
+  }
+}
