@@ -93,6 +93,12 @@ function applySort(sort, direction) {
   url.searchParams.set('sort', sort);
   url.searchParams.set('order', direction);
   history.replaceState(history.state, '', url);
+  announce();
+}
+
+/** Tells the library view (library.js) that the rows' order or filter changed. */
+function announce() {
+  document.dispatchEvent(new CustomEvent('aqua-serve:rows'));
 }
 
 table.querySelector('thead').addEventListener('submit', (event) => {
@@ -129,6 +135,7 @@ function applyFilter() {
   shown.hidden = query === '';
   shown.textContent = `${matches} of ${count} shown`;
   select(query === '' ? firstVisible(1) : bestMatch(), false);
+  announce();
 }
 
 // Files that come with a film (subtitles, metadata, checksums): a filter that finds a film and its

@@ -3,11 +3,12 @@
  * the list, read (its first 256 KiB) through the safe open and rendered once per version.
  */
 import path from 'node:path';
-import type { NamedEntry, ReadEntriesOptions } from '../fs/entries.js';
-import type { FolderNames } from '../fs/folder.js';
+import type { Entry, NamedEntry, ReadEntriesOptions } from '../fs/entries.js';
+import { describeIn, type FolderNames } from '../fs/folder.js';
 import { openInside } from '../fs/open.js';
 import { encodeSegment } from '../http/url.js';
-import { libraryHints, posterInside, type EntryHint } from '../pages/listing/library.js';
+import { coverOf, libraryHints, posterInside, type EntryHint } from '../pages/listing/library.js';
+import { kindOf } from '../pages/ui/kind.js';
 import { readmeName, renderReadme } from '../pages/listing/readme.js';
 import type { ListingPlace } from '../pages/listing/html.js';
 import type { RequestContext } from './context.js';
@@ -119,4 +120,28 @@ export async function folderReadme(ctx: RequestContext, names: readonly string[]
   } finally {
     await fh.close();
   }
+}
+
+/** Tracks an audio player page lists (and plays through) at most. */
+const ALBUM_TRACKS = 200;
+
+/**
+ * The album an audio file's player shows: the folder's cover (`cover.jpg`, `folder.jpg`, `front.jpg` …)
+ * and its audio files in the listing's order (the first {@link ALBUM_TRACKS}), each stat'ed once, so that
+ * only what the listing would show is offered (never a link out of the root).
+ */
+export async function albumOf(
+  dir: string,
+  files: readonly string[],
+  options: ReadEntriesOptions,
+): Promise<{ cover: string | null; tracks: Entry[] }> {
+  const audio = files.filter((n) => kindOf(n, 'file') === 'audio').slice(0, ALBUM_TRACKS);
+  const cover = coverOf(files);
+  const named = [...audio, ...(cover === undefined ? [] : [cover])].map((name) => ({ name, kind: 'symlink' as const }));
+  const shown = (await describeIn(dir, named, options)).filter((e) => e.type === 'file');
+  const tracks = shown.filter((e) => e.name !== cover || kindOf(e.name, 'file') === 'audio');
+  const coverShown = cover !== undefined && shown.some((e) => e.name === cover);
+  const order = new Map(audio.map((name, i) => [name, i]));
+  tracks.sort((a, b) => (order.get(a.name) ?? 0) - (order.get(b.name) ?? 0));
+  return { cover: coverShown ? (cover as string) : null, tracks };
 }

@@ -18,6 +18,7 @@ import { decodeWindows1252Stream, SrtToVtt } from '../pages/srt.js';
 import { escapeText, looksBinary, textViewShell, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
 import { sendStreamed, textChunks } from './stream.js';
 import { HTML } from './page.js';
+import { albumOf } from './library.js';
 
 /** A regular file opened for this request: its one handle (closed by the caller), its stat, its name. */
 export interface OpenFile {
@@ -126,6 +127,7 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
         kind,
         playability: playabilityOf(file.name),
         subtitles: kind === 'video' ? findSubtitles(file.name, subtitles) : [],
+        ...(kind === 'audio' ? { album: await albumOf(dir, files, options) } : {}),
       });
       await sendPage(ctx, html);
       return true;

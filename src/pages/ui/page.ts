@@ -43,7 +43,7 @@ export interface PageParts {
 
 /** The scripts of each kind of page, run in this order (module scripts: deferred, each its own scope). */
 const SCRIPTS: Readonly<Record<PageKind, readonly string[]>> = {
-  listing: ['listing.js', 'listing-return.js'],
+  listing: ['listing.js', 'library.js', 'listing-return.js'],
   player: ['viewer.js', 'player.js'],
   image: ['viewer.js'],
   text: ['viewer.js'],
