@@ -90,6 +90,15 @@ function art(row) {
   return box;
 }
 
+/** An episode's card shows what follows its number (`S01E02 - The Title` → `The Title`), else its name. */
+function cardTitle(row) {
+  const whole = title(row);
+  if (row.dataset.episode === undefined) return whole;
+  const after = /(?:s\d{1,3}[ ._-]?e\d{1,4}|\d{1,2}x\d{2,3})(.*)$/i.exec(whole)?.[1] ?? '';
+  const rest = after.replace(/^[\s._\-–—:]+/, '').trim();
+  return rest === '' ? whole : rest;
+}
+
 /** A season's label: `Season 2`, `Specials`. */
 const seasonLabel = (season) => (season === 0 ? 'Specials' : `Season ${season}`);
 
@@ -100,13 +109,32 @@ function episodeLabel(row) {
   return season === undefined ? e : `S${season.padStart(2, '0')}${e}`;
 }
 
+/** The files that come with a video (or a folder), in a disclosure: folded, still a link each. */
+function sidecarDetails(sidecars) {
+  if (sidecars.length === 0) return null;
+  const details = element('details', 'sidecars');
+  const count = sidecars.length;
+  details.append(element('summary', '', `${count} more file${count === 1 ? '' : 's'}`));
+  const list = element('ul');
+  for (const side of sidecars) {
+    const li = element('li');
+    const a = element('a', '', nameOf(side));
+    a.href = linkOf(side).getAttribute('href');
+    li.append(a);
+    list.append(li);
+  }
+  details.append(list);
+  return details;
+}
+
 /** One card: the entry's link (poster and title), then its episode, badges and folded sidecars. */
 function card(row, sidecars) {
-  const item = element('li', `card ${kindOf(row)}`);
+  const item = element('li', `card ${kindOf(row)}${row.dataset.episode === undefined ? '' : ' ep'}`);
   item.dataset.entry = row.dataset.entry;
   const link = element('a', 'card-link');
   link.href = linkOf(row).getAttribute('href');
-  link.append(art(row), element('span', 'card-title', title(row)));
+  link.append(art(row), element('span', 'card-title', cardTitle(row)));
+  link.title = nameOf(row);
   item.append(link);
   const facts = element('p', 'card-facts');
   const ep = episodeLabel(row);
@@ -114,21 +142,8 @@ function card(row, sidecars) {
   const marks = badges(sidecars);
   if (marks) facts.append(marks);
   if (facts.childNodes.length > 0) item.append(facts);
-  if (sidecars.length > 0) {
-    const details = element('details', 'sidecars');
-    const count = sidecars.length;
-    details.append(element('summary', '', `${count} more file${count === 1 ? '' : 's'}`));
-    const list = element('ul');
-    for (const side of sidecars) {
-      const li = element('li');
-      const a = element('a', '', nameOf(side));
-      a.href = linkOf(side).getAttribute('href');
-      li.append(a);
-      list.append(li);
-    }
-    details.append(list);
-    item.append(details);
-  }
+  const details = sidecarDetails(sidecars);
+  if (details) item.append(details);
   return item;
 }
 
@@ -188,11 +203,14 @@ function build() {
   }
 }
 
-function badgeRows(rows) {
+/** The list's rows: a video's languages as badges, and its folded sidecars in a disclosure under its name. */
+function foldRows(rows) {
   for (const row of rows) {
-    if (kindOf(row) !== 'v') continue;
-    const marks = badges(owners.get(row.dataset.entry) ?? []);
+    const sidecars = owners.get(row.dataset.entry) ?? [];
+    if (sidecars.length === 0) continue;
+    const marks = kindOf(row) === 'v' ? badges(sidecars) : null;
     if (marks) row.cells[0].append(marks);
+    row.cells[0].append(sidecarDetails(sidecars));
   }
 }
 
@@ -241,7 +259,7 @@ function stored() {
 const rows = allRows();
 if (rows.length > 0 && rows.length <= GRID_MAX) {
   owners = sidecarsByOwner(rows);
-  badgeRows(rows);
+  foldRows(rows);
   const bar = document.querySelector('header.bar');
   bar.insertBefore(toggle, document.querySelector('.filter').nextSibling);
   table.after(grid);

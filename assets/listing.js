@@ -22,6 +22,9 @@ const fold = (text) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase(
 // What each row is sorted and filtered by, read once: parallel arrays indexed like `rows`.
 const count = rows.length;
 const folded = new Array(count);
+// A library page's sidecars (subtitles, .nfo, artwork: `data-of` names their video, see library.js) are
+// folded into their video's row while no filter is typed; a filter shows every row that matches.
+const sidecar = new Uint8Array(count);
 const isDir = new Uint8Array(count);
 const sizes = new Float64Array(count);
 const mtimes = new Float64Array(count);
@@ -31,6 +34,8 @@ for (let i = 0; i < count; i++) {
   isDir[i] = kindOf(row) === 'd' ? 1 : 0;
   sizes[i] = Number(row.dataset.s);
   mtimes[i] = Number(row.dataset.m);
+  sidecar[i] = row.dataset.of === undefined ? 0 : 1;
+  if (sidecar[i]) row.hidden = true;
 }
 
 // Each row's place in name order, so every sort compares numbers only (a 10,000-row sort then takes a
@@ -125,7 +130,7 @@ function applyFilter() {
   tbody.replaceWith(placeholder);
   for (let i = 0; i < count; i++) {
     const name = folded[i];
-    const hide = query !== '' && !words.every((w) => name.includes(w));
+    const hide = query === '' ? sidecar[i] === 1 : !words.every((w) => name.includes(w));
     if (rows[i].hidden !== hide) rows[i].hidden = hide;
     if (!hide) matches++;
   }

@@ -141,11 +141,11 @@ describe.skipIf(skip)('in Chromium', () => {
 
   it('a folder of media, as the README shows it', async () => {
     const page = await open('/videos/');
-    expect(await rowNames(page)).toEqual([
+    // The subtitles are folded into their video's row (library.js), a filter still finds them.
+    expect(await rowNames(page)).toEqual(['big-buck-test.mp4', 'old-camcorder.avi']);
+    expect(await page.$$eval('tbody tr:not([hidden]) details.sidecars a', (a) => a.map((n) => n.textContent))).toEqual([
       'big-buck-test.de.srt',
       'big-buck-test.en.vtt',
-      'big-buck-test.mp4',
-      'old-camcorder.avi',
     ]);
     expect(await page.$$eval('tbody tr', (rows) => rows.map((r) => r.className))).toEqual(['up', 't', 't', 'v', 'v']);
     expect(await page.isVisible('.playlist')).toBe(true);
