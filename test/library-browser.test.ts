@@ -264,6 +264,20 @@ describe.skipIf(SKIP_BROWSER)('the library view', () => {
     await page.close();
   });
 
+  it('a card opens its viewer, and Esc comes back to the grid with that card focused', async () => {
+    const page = await open('desktop', PHOTOS);
+    await asGrid(page);
+    const card = page.locator('li.card', { hasText: 'IMG_0042.jpg' }).locator('a.card-link');
+    await Promise.all([page.waitForURL('**/IMG_0042.jpg?view'), card.click()]);
+    await Promise.all([page.waitForURL(`${srv.url}${PHOTOS}`), page.keyboard.press('Escape')]);
+    await page.waitForSelector('.library li.card');
+    expect(await page.evaluate(() => document.activeElement?.closest('li.card')?.getAttribute('data-entry'))).toBe(
+      'IMG_0042.jpg',
+    );
+    await asList(page);
+    await page.close();
+  });
+
   it('renders the README below the list, its raw HTML shown as text and never run', async () => {
     const page = await open('desktop', SHOW);
     let dialogs = 0;
