@@ -7,7 +7,7 @@ import type { Entry, NamedEntry, ReadEntriesOptions } from '../fs/entries.js';
 import { describeIn, type FolderNames } from '../fs/folder.js';
 import { openInside } from '../fs/open.js';
 import { encodeSegment } from '../http/url.js';
-import { coverOf, libraryHints, posterInside, type EntryHint } from '../pages/listing/library.js';
+import { coverOf, libraryHints, LIBRARY_MAX_ENTRIES, posterInside, type EntryHint } from '../pages/listing/library.js';
 import { kindOf } from '../pages/ui/kind.js';
 import { readmeName, renderReadme } from '../pages/listing/readme.js';
 import type { ListingPlace } from '../pages/listing/html.js';
@@ -52,9 +52,10 @@ export async function folderLibrary(
   names: readonly NamedEntry[],
   state: { readonly folders: FolderNames; readonly policy: ReadEntriesOptions; readonly folderName: string },
 ): Promise<Map<string, EntryHint> | null> {
+  if (names.length > LIBRARY_MAX_ENTRIES) return null;
   const subs = names.filter((n) => n.kind === 'directory');
   const subPosters = new Map<string, string>();
-  if (subs.length <= PEEK_FOLDERS) {
+  if (subs.length > 0 && subs.length <= PEEK_FOLDERS) {
     await Promise.all(
       subs.map(async (sub) => {
         try {

@@ -111,6 +111,14 @@ describe('libraryHints', () => {
     expect(h.get('Making of')).toEqual({});
   });
 
+  it('a folder of shows is a library when they have posters, and stays plain when none has', () => {
+    const names = dirs('Kommissar Klein', 'The Tiny Show');
+    expect(libraryHints({ names, folderName: 'Series' })).toBeNull();
+    const h = libraryHints({ names, folderName: 'Series', subPosters: new Map([['The Tiny Show', 'poster.jpg']]) })!;
+    expect(h.get('The Tiny Show')).toEqual({ poster: 'The Tiny Show/poster.jpg' });
+    expect(h.get('Kommissar Klein')).toEqual({});
+  });
+
   it('keeps huge folders plain', () => {
     const many = files(...Array.from({ length: 5_001 }, (_, i) => `v${i}.mp4`));
     expect(libraryHints({ names: many, folderName: 'x' })).toBeNull();

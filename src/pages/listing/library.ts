@@ -124,7 +124,9 @@ export function libraryHints(input: LibraryInput): Map<string, EntryHint> | null
   const folders = names.filter((n) => n.kind === 'directory').map((n) => n.name);
   const videos = files.filter((n) => kindOf(n, 'file') === 'video');
   const media = files.some((n) => ['video', 'audio', 'image'].includes(kindOf(n, 'file')));
-  if (!media && !folders.some((f) => seasonOfFolder(f) !== undefined)) return null;
+  // A folder of shows or films in folders of their own is a library too when they have posters.
+  const shelves = folders.some((f) => seasonOfFolder(f) !== undefined || input.subPosters?.has(f));
+  if (!media && !shelves) return null;
   const hints = new Map<string, EntryHint>();
   const stems = new Map<string, string>();
   for (const video of videos) if (!stems.has(baseNameOf(video))) stems.set(baseNameOf(video), video);
