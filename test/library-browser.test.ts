@@ -46,6 +46,7 @@ beforeAll(async () => {
     await copyFile(film, path.join(dir, name));
   await mkdir(path.join(dir, 'notes'));
   await writeFile(path.join(dir, 'notes', 'todo.txt'), 'nothing to watch here\n');
+  await writeFile(path.join(dir, 'notes', 'README.md'), `# Long\n\n${'A line of the long README.\n'.repeat(5000)}`);
   oddSrv = await start({ root: dir });
   phone = await launchChromium({
     viewport: { width: 390, height: 844 },
@@ -301,6 +302,13 @@ describe.skipIf(SKIP_BROWSER)('the library view', () => {
     const txt = await open('desktop', FILMS);
     expect(await txt.textContent('.readme pre.readme-text')).toContain('<name>-poster.jpg');
     expect(dialogs).toBe(0);
+    // A README over 64 KiB shows its beginning and links to the whole file.
+    const long = await (await page.request.get(`${oddSrv.url}/notes/`)).text();
+    expect(long).toContain('<h3>Long</h3>');
+    expect(long).toContain(
+      '<p class="readme-cut">Only the beginning is shown: <a href="README.md">the whole file</a>.</p>',
+    );
+    expect(long.length).toBeLessThan(80 * 1024);
     await page.close();
     await txt.close();
   });

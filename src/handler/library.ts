@@ -71,8 +71,12 @@ export async function folderLibrary(
   return libraryHints({ names, folderName: state.folderName, subPosters });
 }
 
-/** Bytes of a README read and rendered at most: a bigger file shows its beginning and a link to the rest. */
-export const README_LIMIT = 256 * 1024;
+/**
+ * Bytes of a README read and rendered at most: a bigger file shows its beginning and a link to the rest.
+ * Markdown is parsed in one go on the event loop (markdown-it has no incremental mode): 64 KiB take some
+ * tens of milliseconds, once per file version; a plain-text README is only escaped, so it may be longer.
+ */
+export const README_LIMIT = { markdown: 64 * 1024, text: 256 * 1024 } as const;
 /** Rendered READMEs kept, by file identity (path, device, inode, size, mtime): a changed file is rendered anew. */
 const KEPT = 64;
 const rendered = new Map<string, string>();
@@ -100,7 +104,8 @@ export async function folderReadme(ctx: RequestContext, names: readonly string[]
       rendered.set(identity, kept);
       return kept;
     }
-    const length = Math.min(stat.size, README_LIMIT);
+    const limit = /\.(?:md|markdown)$/i.test(name) ? README_LIMIT.markdown : README_LIMIT.text;
+    const length = Math.min(stat.size, limit);
     const buffer = Buffer.alloc(length);
     let read = 0;
     while (read < length) {
