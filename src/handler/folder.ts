@@ -52,7 +52,7 @@ export async function serveFolder(
   if (format === 'm3u') return sendPlaylist(ctx, abs, place, await names, policy);
   const view = ctx.route.sort;
   const json = format === 'json';
-  const extras = json ? { library: null, readme: '' } : pageExtras(ctx, abs, names, { folders, policy, place });
+  const extras = json ? { library: null, readme: '' } : pageExtras(ctx, abs, names, { policy, place });
   async function* batches(): AsyncGenerator<readonly Entry[]> {
     yield* orderedEntries(abs, await names, view, policy);
   }

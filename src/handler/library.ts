@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Entry, NamedEntry, ReadEntriesOptions } from '../fs/entries.js';
-import { describeIn, type FolderNames } from '../fs/folder.js';
+import { describeIn } from '../fs/folder.js';
 import { openInside } from '../fs/open.js';
 import { encodeSegment } from '../http/url.js';
 import { coverOf, libraryHints, LIBRARY_MAX_ENTRIES, posterInside, type EntryHint } from '../pages/listing/library.js';
@@ -21,11 +21,11 @@ export function pageExtras(
   ctx: RequestContext,
   abs: string,
   names: Promise<readonly NamedEntry[]>,
-  state: { readonly folders: FolderNames; readonly policy: ReadEntriesOptions; readonly place: ListingPlace },
+  state: { readonly policy: ReadEntriesOptions; readonly place: ListingPlace },
 ): { library: Promise<Map<string, EntryHint> | null>; readme: Promise<string> } {
   const folderName = ctx.url.segments.at(-1) ?? '';
   const library = names
-    .then((named) => folderLibrary(abs, named, { folders: state.folders, policy: state.policy, folderName }))
+    .then((named) => folderLibrary(abs, named, { policy: state.policy, folderName }))
     .catch(() => null);
   const prefix = state.place.linkPrefix ?? '';
   const readme = names
@@ -40,17 +40,23 @@ export function pageExtras(
   return { library, readme };
 }
 
-/** Sub-folders looked into for a poster (their names only, through the folder cache) when there are this few. */
+/** Sub-folders looked into for a poster when there are this few. */
 const PEEK_FOLDERS = 24;
+/**
+ * The names a sub-folder's poster is looked for under, each stat'ed (at most 6 × 24 stats a page, never a
+ * read of the sub-folder: one of them may hold 100,000 files).
+ */
+const SUB_POSTERS = ['poster.jpg', 'folder.jpg', 'cover.jpg', 'poster.png', 'folder.png', 'cover.png'];
 
 /**
- * The library hints of a folder (null when it holds no media). With a few sub-folders, each one's names
- * are read for its poster (`poster.jpg`, `folder.jpg`, `cover.jpg`), so a series' seasons show theirs.
+ * The library hints of a folder (null when it holds no media). With a few sub-folders, each one is asked
+ * for its poster (`poster.jpg`, `folder.jpg`, `cover.jpg`), so a series' seasons and a shelf of shows
+ * show theirs.
  */
 export async function folderLibrary(
   abs: string,
   names: readonly NamedEntry[],
-  state: { readonly folders: FolderNames; readonly policy: ReadEntriesOptions; readonly folderName: string },
+  state: { readonly policy: ReadEntriesOptions; readonly folderName: string },
 ): Promise<Map<string, EntryHint> | null> {
   if (names.length > LIBRARY_MAX_ENTRIES) return null;
   const subs = names.filter((n) => n.kind === 'directory');
@@ -59,8 +65,9 @@ export async function folderLibrary(
     await Promise.all(
       subs.map(async (sub) => {
         try {
-          const inside = await state.folders.get(path.join(abs, sub.name), state.policy);
-          const poster = posterInside(inside.filter((n) => n.kind !== 'directory').map((n) => n.name));
+          const candidates = SUB_POSTERS.map((name) => ({ name, kind: 'symlink' as const }));
+          const inside = await describeIn(path.join(abs, sub.name), candidates, state.policy);
+          const poster = posterInside(inside.filter((e) => e.type === 'file').map((e) => e.name));
           if (poster !== undefined) subPosters.set(sub.name, poster);
         } catch {
           // unreadable or outside the policy: no poster
