@@ -256,6 +256,48 @@ function stored() {
   }
 }
 
+/**
+ * Arrow keys in the grid: ← → to the previous and next card, ↑ ↓ to the card above or below (the nearest
+ * one in the next row); from the filter, ↓ goes to the first card. Enter opens the focused card. Caught
+ * before listing.js, whose arrows move through the list's rows.
+ */
+function moveInGrid(event) {
+  if (grid.hidden || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  if (!['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(event.key)) return;
+  const links = Array.from(grid.querySelectorAll('section:not([hidden]) li.card:not([hidden]) > a.card-link'));
+  if (links.length === 0) return;
+  const at = links.indexOf(document.activeElement);
+  let next = null;
+  if (at < 0) {
+    if (event.target !== document.getElementById('filter') && event.target !== document.body) return;
+    if (event.key === 'ArrowDown') next = links[0];
+  } else if (event.key === 'ArrowLeft' || event.key === 'ArrowRight') {
+    next = links[at + (event.key === 'ArrowRight' ? 1 : -1)] ?? null;
+  } else {
+    const here = links[at].getBoundingClientRect();
+    const down = event.key === 'ArrowDown';
+    let best = null;
+    for (const link of links) {
+      const box = link.getBoundingClientRect();
+      if (down ? box.top <= here.top + 4 : box.top >= here.top - 4) continue;
+      const score = [Math.abs(box.top - here.top), Math.abs(box.left - here.left)];
+      if (
+        !best ||
+        score[0] < best.score[0] - 4 ||
+        (Math.abs(score[0] - best.score[0]) <= 4 && score[1] < best.score[1])
+      )
+        best = { link, score };
+    }
+    next = best?.link ?? null;
+  }
+  event.preventDefault();
+  event.stopPropagation();
+  if (next) {
+    next.focus();
+    next.scrollIntoView({ block: 'nearest' });
+  }
+}
+
 const rows = allRows();
 if (rows.length > 0 && rows.length <= GRID_MAX) {
   owners = sidecarsByOwner(rows);
@@ -267,6 +309,7 @@ if (rows.length > 0 && rows.length <= GRID_MAX) {
   document.addEventListener('aqua-serve:rows', () => {
     if (!grid.hidden) build();
   });
+  window.addEventListener('keydown', moveInGrid, true);
   // A card of a file with a viewer opens it (`name?view`), as the list's rows do.
   grid.addEventListener('click', (event) => {
     const link = event.target.closest('a.card-link');

@@ -265,6 +265,33 @@ describe.skipIf(SKIP_BROWSER)('the library view', () => {
     await page.close();
   });
 
+  it('arrow keys move through the grid, Enter opens the card', async () => {
+    const page = await open('desktop', SEASON1);
+    await asGrid(page);
+    const focused = () =>
+      page.evaluate(() => document.activeElement?.closest('li.card')?.querySelector('.ep')?.textContent);
+    await page.keyboard.press('/');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('S01E01');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowRight');
+    expect(await focused()).toBe('S01E03');
+    const columns = await page.$$eval(
+      'li.card',
+      (cards) => cards.filter((c) => c.getBoundingClientRect().top === cards[0]?.getBoundingClientRect().top).length,
+    );
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe(`S01E${String(3 + columns).padStart(2, '0')}`);
+    await page.keyboard.press('ArrowUp');
+    await page.keyboard.press('ArrowLeft');
+    expect(await focused()).toBe('S01E02');
+    await Promise.all([
+      page.waitForURL('**/The%20Tiny%20Show%20-%20S01E02%20-%20The%20Second%20One.mp4?view'),
+      page.keyboard.press('Enter'),
+    ]);
+    await page.close();
+  });
+
   it('a card opens its viewer, and Esc comes back to the grid with that card focused', async () => {
     const page = await open('desktop', PHOTOS);
     await asGrid(page);
