@@ -1,6 +1,7 @@
 /** The library view's hints (issue 14): sidecars, posters, seasons and episodes, from names alone. */
 import { describe, expect, it } from 'vitest';
 import { coverOf, episodeOf, libraryHints, posterInside, seasonOfFolder } from '../../src/pages/listing/library.js';
+import { renderListingHtml } from '../../src/pages/listing/html.js';
 import { readmeName, renderReadme } from '../../src/pages/listing/readme.js';
 
 const files = (...names: string[]) => names.map((name) => ({ name, kind: 'file' as const }));
@@ -161,5 +162,26 @@ describe('README', () => {
     const html = render('README.txt', 'a <b> & c', true);
     expect(html).toContain('<pre class="readme-text">a &lt;b&gt; &amp; c</pre>');
     expect(html).toContain('<a href="x">the whole file</a>');
+  });
+});
+
+describe('library rows', () => {
+  const entry = (name: string) => ({ name, type: 'file' as const, size: 1, mtimeMs: 1_700_000_000_000 });
+  it('carry their hints as escaped, encoded attributes and keep the one-link line shape', () => {
+    const names = ['a "q" <x>.mp4', 'a "q" <x>.en.vtt', 'a "q" <x>-poster.jpg'];
+    const library = libraryHints({ names: names.map((name) => ({ name, kind: 'file' })), folderName: 'F' });
+    const html = renderListingHtml(
+      { base: '', path: '/F/', entries: names.map(entry) },
+      { sort: 'name', order: 'asc', now: 1_700_000_100_000, library },
+    );
+    const rows = html.split('\n').filter((l) => /^<tr class="[a-z]"/.test(l));
+    expect(rows).toHaveLength(3);
+    for (const row of rows) expect(row).toMatch(/^<tr class="[a-z]"[^>]*><td><a href="[^"<>]*">[^<]*<\/a><td>/);
+    const video = rows.find((r) => r.startsWith('<tr class="v"')) ?? '';
+    expect(video).toContain(' data-entry="a%20%22q%22%20%3Cx%3E.mp4"');
+    expect(video).toContain(' data-poster="a%20%22q%22%20%3Cx%3E-poster.jpg"');
+    const sub = rows.find((r) => r.includes('.en.vtt')) ?? '';
+    expect(sub).toContain(' data-of="a%20%22q%22%20%3Cx%3E.mp4" data-lang="en"');
+    expect(html).not.toMatch(/data-[a-z]+="[^"]*[<>][^"]*"/);
   });
 });
