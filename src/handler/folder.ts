@@ -52,7 +52,6 @@ export async function serveFolder(
   if (format === 'm3u') return sendPlaylist(ctx, abs, place, await names, policy);
   const view = ctx.route.sort;
   const json = format === 'json';
-  const extras = json ? { library: null, readme: '' } : pageExtras(ctx, abs, names, { policy, place });
   async function* batches(): AsyncGenerator<readonly Entry[]> {
     yield* orderedEntries(abs, await names, view, policy);
   }
@@ -61,7 +60,13 @@ export async function serveFolder(
       ? listingJson(place, batches())
       : listingHtml(
           place,
-          { ...view, now: Date.now(), archives: options.archives, upload: uploadsHere(ctx), ...extras },
+          {
+            ...view,
+            now: Date.now(),
+            archives: options.archives,
+            upload: uploadsHere(ctx),
+            ...pageExtras(ctx, abs, names, { policy, place }), // only for a body that is sent (or measured)
+          },
           batches(),
         );
   // A folder whose names are at hand quickly and that is small is answered whole: with a content ETag
