@@ -31,12 +31,17 @@ function restore() {
     // storage refused: read() found nothing either
   }
   if (typeof state?.y === 'number' && state.y > 0) scrollTo(0, state.y);
-  const links = document.querySelectorAll('table.listing tbody tr:not([hidden]) > td:first-child > a');
-  const link = Array.from(links).find((a) => a.pathname === back.file);
+  // The grid of the library view (library.js), when it is the view shown, has the entries' links.
+  const grid = document.querySelector('table.listing.as-grid');
+  const selector = grid
+    ? '.library li.card:not([hidden]) > a.card-link'
+    : 'table.listing tbody tr:not([hidden]) > td:first-child > a';
+  const link = Array.from(document.querySelectorAll(selector)).find((a) => a.pathname === back.file);
   if (!link) return;
   link.focus({ preventScroll: true });
-  const box = link.closest('tr').getBoundingClientRect();
-  if (box.top < 0 || box.bottom > innerHeight) link.closest('tr').scrollIntoView({ block: 'center' });
+  const entry = link.closest('tr, li');
+  const box = entry.getBoundingClientRect();
+  if (box.top < 0 || box.bottom > innerHeight) entry.scrollIntoView({ block: 'center' });
 }
 
 restore();

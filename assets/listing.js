@@ -22,6 +22,9 @@ const fold = (text) => text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase(
 // What each row is sorted and filtered by, read once: parallel arrays indexed like `rows`.
 const count = rows.length;
 const folded = new Array(count);
+// A library page's sidecars (subtitles, .nfo, artwork: `data-of` names their video, see library.js) are
+// folded into their video's row while no filter is typed; a filter shows every row that matches.
+const sidecar = new Uint8Array(count);
 const isDir = new Uint8Array(count);
 const sizes = new Float64Array(count);
 const mtimes = new Float64Array(count);
@@ -31,6 +34,8 @@ for (let i = 0; i < count; i++) {
   isDir[i] = kindOf(row) === 'd' ? 1 : 0;
   sizes[i] = Number(row.dataset.s);
   mtimes[i] = Number(row.dataset.m);
+  sidecar[i] = row.dataset.of === undefined ? 0 : 1;
+  if (sidecar[i]) row.hidden = true;
 }
 
 // Each row's place in name order, so every sort compares numbers only (a 10,000-row sort then takes a
@@ -93,6 +98,12 @@ function applySort(sort, direction) {
   url.searchParams.set('sort', sort);
   url.searchParams.set('order', direction);
   history.replaceState(history.state, '', url);
+  announce();
+}
+
+/** Tells the library view (library.js) that the rows' order or filter changed. */
+function announce() {
+  document.dispatchEvent(new CustomEvent('aqua-serve:rows'));
 }
 
 table.querySelector('thead').addEventListener('submit', (event) => {
@@ -119,7 +130,7 @@ function applyFilter() {
   tbody.replaceWith(placeholder);
   for (let i = 0; i < count; i++) {
     const name = folded[i];
-    const hide = query !== '' && !words.every((w) => name.includes(w));
+    const hide = query === '' ? sidecar[i] === 1 : !words.every((w) => name.includes(w));
     if (rows[i].hidden !== hide) rows[i].hidden = hide;
     if (!hide) matches++;
   }
@@ -129,6 +140,7 @@ function applyFilter() {
   shown.hidden = query === '';
   shown.textContent = `${matches} of ${count} shown`;
   select(query === '' ? firstVisible(1) : bestMatch(), false);
+  announce();
 }
 
 // Files that come with a film (subtitles, metadata, checksums): a filter that finds a film and its

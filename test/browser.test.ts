@@ -90,8 +90,21 @@ async function rowNames(page: Page): Promise<string[]> {
 describe.skipIf(skip)('in Chromium', () => {
   it('the listing renders rows with icons and totals, in light and dark', async () => {
     const page = await open('/');
-    expect(await rowNames(page)).toEqual(['pictures', 'videos', 'chime (audio).m4a', 'notes.txt']);
+    expect(await rowNames(page)).toEqual([
+      'Films',
+      'Music',
+      'Photos',
+      'pictures',
+      'Series',
+      'videos',
+      'chime (audio).m4a',
+      'notes.txt',
+    ]);
     expect(await page.$$eval('table.listing tbody tr', (rows) => rows.map((r) => r.className))).toEqual([
+      'd',
+      'd',
+      'd',
+      'd',
       'd',
       'd',
       'a',
@@ -107,13 +120,13 @@ describe.skipIf(skip)('in Chromium', () => {
     for (const icon of icons)
       expect(icon).toEqual({ width: expect.any(Number) as number, mask: 'url("data:image/svg+xml' });
     expect(icons[0]?.width).toBeGreaterThan(10);
-    expect(await page.textContent('footer .total')).toMatch(/^2 folders, 2 files, \d+(\.\d)? KiB$/);
+    expect(await page.textContent('footer .total')).toMatch(/^6 folders, 2 files, \d+(\.\d)? KiB$/);
     // One download button, moved to the row under the pointer; the row link itself is the plain file.
-    await page.hover('tbody tr:nth-child(3) td:first-child > a');
-    expect(await page.$eval('tbody tr:nth-child(3) a.dl', (a) => (a as HTMLAnchorElement).href)).toBe(
+    await page.hover('tbody tr:nth-child(7) td:first-child > a');
+    expect(await page.$eval('tbody tr:nth-child(7) a.dl', (a) => (a as HTMLAnchorElement).href)).toBe(
       `${srv.url}/chime%20%28audio%29.m4a?download`,
     );
-    expect(await page.getAttribute('tbody tr:nth-child(3) td:first-child > a', 'href')).toBe('chime%20%28audio%29.m4a');
+    expect(await page.getAttribute('tbody tr:nth-child(7) td:first-child > a', 'href')).toBe('chime%20%28audio%29.m4a');
     // Styles applied (the stylesheet loaded under the CSP): the table has a border radius.
     expect(await page.$eval('table.listing', (t) => getComputedStyle(t).borderTopLeftRadius)).toBe('10px');
     await page.screenshot({ path: path.join(artifacts, 'listing-light.png') });
@@ -128,11 +141,11 @@ describe.skipIf(skip)('in Chromium', () => {
 
   it('a folder of media, as the README shows it', async () => {
     const page = await open('/videos/');
-    expect(await rowNames(page)).toEqual([
+    // The subtitles are folded into their video's row (library.js), a filter still finds them.
+    expect(await rowNames(page)).toEqual(['big-buck-test.mp4', 'old-camcorder.avi']);
+    expect(await page.$$eval('tbody tr:not([hidden]) details.sidecars a', (a) => a.map((n) => n.textContent))).toEqual([
       'big-buck-test.de.srt',
       'big-buck-test.en.vtt',
-      'big-buck-test.mp4',
-      'old-camcorder.avi',
     ]);
     expect(await page.$$eval('tbody tr', (rows) => rows.map((r) => r.className))).toEqual(['up', 't', 't', 'v', 'v']);
     expect(await page.isVisible('.playlist')).toBe(true);
@@ -192,8 +205,7 @@ describe.skipIf(skip)('in Chromium', () => {
 
   it('arrows and Enter navigate the listing without the filter', async () => {
     const page = await open('/');
-    await page.keyboard.press('ArrowDown');
-    await page.keyboard.press('ArrowDown');
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowDown'); // Films, Music, … videos
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('videos');
     expect(await page.$eval('tr.selected > td:first-child > a', (n) => n.textContent)).toBe('videos');
     await Promise.all([page.waitForURL(`${srv.url}/videos/`), page.keyboard.press('Enter')]);

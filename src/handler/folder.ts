@@ -15,6 +15,7 @@ import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import type { RequestContext } from './context.js';
 import { insideArea } from '../upload/place.js';
+import { pageExtras } from './library.js';
 import { sendFile } from './file.js';
 import { HTML, sendGenerated, sendHtmlPage } from './page.js';
 import { redirect } from './redirect.js';
@@ -50,10 +51,10 @@ export async function serveFolder(
   const format = formatOf(ctx);
   if (format === 'm3u') return sendPlaylist(ctx, abs, place, await names, policy);
   const view = ctx.route.sort;
+  const json = format === 'json';
   async function* batches(): AsyncGenerator<readonly Entry[]> {
     yield* orderedEntries(abs, await names, view, policy);
   }
-  const json = format === 'json';
   const parts = (): AsyncIterable<string> =>
     json
       ? listingJson(place, batches())
@@ -65,6 +66,7 @@ export async function serveFolder(
             archives: options.archives,
             upload: uploadsHere(ctx),
             share: options.shareToken?.(ctx.url.segments, true) ?? null,
+            ...pageExtras(ctx, abs, names, { policy, place }), // only for a body that is sent (or measured)
           },
           batches(),
         );

@@ -194,20 +194,8 @@ async function handle(
   const davPath = state.dav ? rawPathOf(req.url) : null;
   const davOn = { webdav: options.webdav, upload: options.upload !== null };
   if (davPath !== null && isDavRequest(method, davPath, req.headers, davOn)) return davFor(req, res, davPath, state);
-  if (state.uploads && options.upload && isUploadRequest(method, rawPathOf(req.url) ?? '')) {
-    applyPolicy(res, options);
-    const { path } = splitTarget(req.url);
-    const upload = { settings: options.upload, store: state.uploads, base: mountOf(req).base };
-    return serveUpload({
-      req,
-      res,
-      path,
-      root: await state.getRoot(),
-      options,
-      configFile: settings.configFile,
-      ...upload,
-    });
-  }
+  if (state.uploads && options.upload && isUploadRequest(method, rawPathOf(req.url) ?? ''))
+    return uploadFor(req, res, state);
   if (method !== 'GET' && method !== 'HEAD') {
     if (next) return next();
     applyPolicy(res, options);
@@ -264,6 +252,23 @@ function rawPathOf(rawUrl: string | undefined): string | null {
   } catch {
     return null;
   }
+}
+
+/** An upload (upload/): PUT, or tus. */
+async function uploadFor(req: IncomingMessage, res: ServerResponse, state: HandlerState): Promise<void> {
+  const { settings, options } = state.view();
+  applyPolicy(res, options);
+  return serveUpload({
+    req,
+    res,
+    path: splitTarget(req.url).path,
+    root: await state.getRoot(),
+    options,
+    configFile: settings.configFile,
+    settings: options.upload as NonNullable<typeof options.upload>,
+    store: state.uploads as UploadStore,
+    base: mountOf(req).base,
+  });
 }
 
 /** A WebDAV request (dav/): `--webdav`, or the folder page's MKCOL, MOVE and DELETE with `--upload`. */

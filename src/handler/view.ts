@@ -22,6 +22,7 @@ import { HTML } from './page.js';
 import { playerMedia, signalOf } from './media.js';
 import type { MediaService } from '../media/service.js';
 import { hrefOf } from '../pages/ui/escape.js';
+import { albumOf } from './library.js';
 
 /** A regular file opened for this request: its one handle (closed by the caller), its stat, its name. */
 export interface OpenFile {
@@ -132,6 +133,7 @@ export async function serveViewer(
         kind,
         playability: playabilityOf(file.name),
         ...(await withMedia(ctx, { ...file, folder: folder.path }, sidecars, converter)),
+        ...(kind === 'audio' ? { album: await albumOf(dir, files, options) } : {}),
       });
       await sendPage(ctx, html);
       return true;

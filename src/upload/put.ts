@@ -43,7 +43,9 @@ export async function servePut(u: UploadRequest): Promise<void> {
       throw new HttpError(400, 'the client went away before the end of the body');
     await fh.sync();
     await fh.close();
-    const result = await withTargetFolder(target, (folder) => placeFile(staged, folder, name, u.settings.overwrite, u.configFile));
+    const result = await withTargetFolder(target, (folder) =>
+      placeFile(staged, folder, name, u.settings.overwrite, u.configFile),
+    );
     placed = true;
     u.options.logger?.info({ file: encodePath([...target.folder, result.name]), bytes: got.bytes }, 'uploaded');
     await created(u, [...target.folder, result.name], result.replaced);

@@ -7,6 +7,7 @@ import { humanSize, plural, relativeTime, SHARE_DAYS_TEXT } from '../ui/format.j
 import { icon } from '../ui/icons.js';
 import { kindOf, linksToViewer, type Kind } from '../ui/kind.js';
 import { renderPage } from '../ui/page.js';
+import type { EntryHint } from './library.js';
 
 /** How the listing is shown: the order the entries are in, and the clock relative dates are read against. */
 export interface ListingView extends SortState {
@@ -18,6 +19,10 @@ export interface ListingView extends SortState {
   readonly upload?: boolean;
   /** The `token` of this folder's share link (behind `--auth`): a "Copy share link" button. */
   readonly share?: string | null;
+  /** The library view's hints, by name (library.ts), for a folder that holds media. */
+  readonly library?: Promise<ReadonlyMap<string, EntryHint> | null> | ReadonlyMap<string, EntryHint> | null;
+  /** The folder's README rendered (readme.ts), shown below the list; trusted HTML. */
+  readonly readme?: Promise<string> | string;
 }
 
 /** What the page around the rows is made from: the listing without its entries. */
@@ -77,7 +82,12 @@ export const ROW_CLASS: Readonly<Record<Kind | 'page', string>> = Object.freeze(
  * on click, so a mirror fetches each file once. The script sorts by `data-s` / `data-m`; optional end
  * tags are left out.
  */
-export function entryRow(entry: Entry, now: number, prefix = ''): string {
+export function entryRow(
+  entry: Entry,
+  now: number,
+  prefix = '',
+  library?: ReadonlyMap<string, EntryHint> | null,
+): string {
   const isDir = entry.type === 'directory';
   const kind = kindOf(entry.name, entry.type);
   const code = ROW_CLASS[kind === 'text' && !linksToViewer(entry.name, kind) ? 'page' : kind];
@@ -86,11 +96,29 @@ export function entryRow(entry: Entry, now: number, prefix = ''): string {
   const mtime = finite ? Math.trunc(entry.mtimeMs) : 0;
   const date = finite ? relativeTime(entry.mtimeMs, now) : '';
   const size = isDir ? '—' : humanSize(entry.size);
+  const hints = library ? libraryAttributes(href, prefix, library.get(entry.name)) : '';
   return (
-    `<tr class="${code}" data-s="${isDir ? 0 : entry.size}" data-m="${mtime}">` +
+    `<tr class="${code}" data-s="${isDir ? 0 : entry.size}" data-m="${mtime}"${hints}>` +
     `<td><a href="${href}">${escapeHtml(displayName(entry.name))}</a>${hasRawBytes(entry.name) ? RAW_NAME_MARK : ''}` +
     `<td>${size}<td>${date}<td>\n`
   );
+}
+
+/**
+ * A library row's attributes (listing.js reads them): `data-entry` (the row's link, stable, for the
+ * scripts that mark rows), the video a sidecar is folded under, a subtitle's language, the poster's link,
+ * the season and episode. Links are relative, encoded like the row's own.
+ */
+function libraryAttributes(href: string, prefix: string, hint: EntryHint | undefined): string {
+  let out = ` data-entry="${href}"`;
+  if (hint === undefined) return out;
+  const link = (path: string): string => escapeHtml(prefix + path.split('/').map(encodeSegment).join('/'));
+  if (hint.of !== undefined) out += ` data-of="${link(hint.of)}${hint.ofFolder ? '/' : ''}"`;
+  if (hint.lang !== undefined) out += ` data-lang="${escapeHtml(hint.lang)}"`;
+  if (hint.poster !== undefined) out += ` data-poster="${link(hint.poster)}"`;
+  if (hint.season !== undefined) out += ` data-season="${hint.season}"`;
+  if (hint.episode !== undefined) out += ` data-episode="${hint.episode}"`;
+  return out;
 }
 
 /** After a name that is not all UTF-8 (those bytes shown as Latin-1; the link has the exact bytes). */
@@ -152,7 +180,7 @@ const ROWS = '\u0000rows\u0000';
 export function listingShell(
   place: ListingPlace,
   view: SortState & Pick<ListingView, 'archives' | 'upload' | 'share'>,
-): { start: string; end: (totals: Totals) => string } {
+): { start: string; end: (totals: Totals, readme?: string) => string } {
   const parentRow =
     place.path === '/'
       ? ''
@@ -170,7 +198,7 @@ ${renderCrumbs(place.base, place.path)}
 ${parentRow}${ROWS}</tbody>
 </table>
 ${ROWS}<p class="no-match" hidden>No names match the filter.</p>
-</main>
+${ROWS}</main>
 <footer class="totals"><span class="shown" hidden></span><span class="total">${ROWS}</span></footer>`;
   const scripts = view.upload ? ['upload.js', 'folders.js'] : [];
   const page = renderPage({
@@ -180,12 +208,18 @@ ${ROWS}<p class="no-match" hidden>No names match the filter.</p>
     body,
     scripts,
   });
-  const [start, beforeEmpty, beforeTotals, after] = page.split(ROWS) as [string, string, string, string];
+  const [start, beforeEmpty, beforeReadme, beforeTotals, after] = page.split(ROWS) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return {
     start,
-    end: (totals) => {
+    end: (totals, readme = '') => {
       const empty = totals.folders + totals.files === 0 ? '<p class="empty">This folder is empty.</p>\n' : '';
-      return `${beforeEmpty}${empty}${beforeTotals}${totals.toString()}${after}`;
+      return `${beforeEmpty}${empty}${beforeReadme}${readme}${beforeTotals}${totals.toString()}${after}`;
     },
   };
 }
@@ -203,21 +237,27 @@ export async function* listingHtml(
   const shell = listingShell(place, view);
   yield shell.start;
   const totals = new Totals();
+  const library = await view.library;
   for await (const batch of batches) {
     let rows = '';
-    for (const entry of batch) rows += entryRow(entry, view.now, place.linkPrefix);
+    for (const entry of batch) rows += entryRow(entry, view.now, place.linkPrefix, library);
     totals.add(batch);
     if (rows !== '') yield rows;
   }
-  yield shell.end(totals);
+  yield shell.end(totals, await view.readme);
 }
 
 /** The whole page at once, for entries already in display order (the pure form the tests read). */
-export function renderListingHtml(listing: Listing & ListingPlace, view: ListingView): string {
+export function renderListingHtml(
+  listing: Listing & ListingPlace,
+  view: ListingView & { readonly library?: ReadonlyMap<string, EntryHint> | null; readonly readme?: string },
+): string {
   const shell = listingShell(listing, view);
   const totals = new Totals();
   totals.add(listing.entries);
   return (
-    shell.start + listing.entries.map((e) => entryRow(e, view.now, listing.linkPrefix)).join('') + shell.end(totals)
+    shell.start +
+    listing.entries.map((e) => entryRow(e, view.now, listing.linkPrefix, view.library)).join('') +
+    shell.end(totals, view.readme)
   );
 }

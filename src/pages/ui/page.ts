@@ -43,7 +43,7 @@ export interface PageParts {
 
 /** The scripts of each kind of page, run in this order (module scripts: deferred, each its own scope). */
 const SCRIPTS: Readonly<Record<PageKind, readonly string[]>> = {
-  listing: ['listing.js', 'listing-return.js', 'copy.js'],
+  listing: ['listing.js', 'library.js', 'listing-return.js', 'copy.js'],
   player: ['viewer.js', 'player.js', 'copy.js'],
   image: ['viewer.js', 'copy.js'],
   text: ['viewer.js', 'copy.js'],

@@ -1,6 +1,8 @@
-import { fileHeader, fileMeta, prevNext, rawHref, type FileView } from './chrome.js';
+import type { Entry } from '../../fs/entries.js';
+import { fileHeader, fileMeta, prevNext, rawHref, viewHref, type FileView } from './chrome.js';
 import type { SubtitleTrack } from './siblings.js';
 import { escapeHtml, hrefOf } from '../ui/escape.js';
+import { exactTime, humanSize } from '../ui/format.js';
 import { icon } from '../ui/icons.js';
 import type { Playability } from '../ui/kind.js';
 import { renderPage } from '../ui/page.js';
@@ -12,6 +14,31 @@ export interface PlayerView extends FileView {
   readonly subtitles: readonly SubtitleTrack[];
   /** Issue 15: the hook of a film ffmpeg may convert (see transcode.ts); `null`: no ffmpeg. */
   readonly transcode?: TranscodeHook | null;
+  /** An audio file's folder as an album: its cover (a name in the folder) and its tracks in order. */
+  readonly album?: { readonly cover: string | null; readonly tracks: readonly Entry[] };
+}
+
+/** The album's cover, or the audio icon when the folder has none. */
+function audioArt(view: PlayerView): string {
+  const cover = view.album?.cover;
+  if (cover === null || cover === undefined) return `<div class="audio-art">${icon('audio', 'k-audio')}</div>`;
+  return `<div class="audio-art"><img class="cover" src="${escapeHtml(hrefOf(view.base, view.folder, cover))}" alt="Cover"></div>`;
+}
+
+/**
+ * The folder's tracks (album.js plays them one after the other in this page, so the music does not stop
+ * between tracks, also with the screen locked). Each link is the track's player page.
+ */
+function trackList(view: PlayerView): string {
+  const tracks = view.album?.tracks ?? [];
+  if (tracks.length < 2) return '';
+  const item = (t: Entry): string => {
+    const current = t.name === view.name ? ' aria-current="true"' : '';
+    const src = escapeHtml(hrefOf(view.base, view.folder, t.name));
+    const facts = `data-size="${humanSize(t.size)}" data-time="${escapeHtml(exactTime(t.mtimeMs))}" data-iso="${new Date(t.mtimeMs).toISOString()}"`;
+    return `<li><a href="${escapeHtml(viewHref(view, t.name))}" data-src="${src}" ${facts}${current}>${escapeHtml(t.name)}</a></li>`;
+  };
+  return `<section class="album" aria-labelledby="album-title"><h2 id="album-title">Tracks</h2><ol>${tracks.map(item).join('')}</ol></section>`;
 }
 
 function track(view: PlayerView, sub: SubtitleTrack, first: boolean): string {
@@ -56,7 +83,7 @@ export function renderPlayerHtml(view: PlayerView): string {
       ? transcodeVideo(view.transcode, view.base, src, tracks)
       : view.kind === 'video'
         ? `<video id="media" controls preload="metadata" playsinline src="${src}">${tracks}</video>`
-        : `<div class="audio-art">${icon('audio', 'k-audio')}</div><audio id="media" controls preload="metadata" src="${src}"></audio>`;
+        : `${audioArt(view)}<audio id="media" controls preload="metadata" src="${src}"></audio>`;
     // Even a format browsers play may hold a codec this one does not decode: the script shows the note then.
     stage = media + note(view, true);
   }
@@ -67,8 +94,12 @@ export function renderPlayerHtml(view: PlayerView): string {
 ${fileMeta(view)}
 ${subs}
 ${prevNext(view)}
+${view.kind === 'audio' ? trackList(view) : ''}
 <p class="keys"><kbd>Space</kbd> play · <kbd>←</kbd> <kbd>→</kbd> 10 s · <kbd>f</kbd> full screen · <kbd>c</kbd> subtitles · <kbd>m</kbd> mute · <kbd>p</kbd> previous · <kbd>n</kbd> next · <kbd>Esc</kbd> back to the folder</p>
 </main>`;
-  const scripts = view.transcode ? TRANSCODE_SCRIPTS : undefined;
+  const scripts = [
+    ...(view.transcode ? TRANSCODE_SCRIPTS : []),
+    ...(view.kind === 'audio' && view.album !== undefined ? ['album.js'] : []),
+  ];
   return renderPage({ title: `${view.name} — aqua-serve`, base: view.base, kind: 'player', body, scripts });
 }
