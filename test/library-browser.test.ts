@@ -333,7 +333,7 @@ describe.skipIf(SKIP_BROWSER)('the library view', () => {
     const txt = await open('desktop', FILMS);
     expect(await txt.textContent('.readme pre.readme-text')).toContain('<name>-poster.jpg');
     expect(dialogs).toBe(0);
-    // A README over 64 KiB shows its beginning and links to the whole file.
+    // A README over 16 KiB of markdown shows its beginning and links to the whole file.
     const long = await (await page.request.get(`${oddSrv.url}/notes/`)).text();
     expect(long).toContain('<h3>Long</h3>');
     expect(long).toContain(
