@@ -68,16 +68,20 @@ describe('PUT', () => {
     expect(await readdir(path.join(root, STAGING))).toEqual([]);
   });
 
-  it.runIf(process.env.AQUA_UPLOAD_1G === '1')(
-    'curl -T of a 1 GiB file arrives byte-exact',
-    async () => {
-      const src = path.join(path.dirname(root), 'huge.bin');
-      const digest = await writeRandomFile(src, 2 ** 30);
-      await run('curl', ['-sS', '-f', '-u', USER, '-T', src, `${server.url}/in/huge.bin`]);
+  it('curl -T of a 1 GiB file arrives byte-exact', async () => {
+    const src = path.join(path.dirname(root), 'huge.bin');
+    const digest = await writeRandomFile(src, 2 ** 30);
+    const big = await start({ root, auth: USER, upload: 'in' }); // no --upload-max-size
+    try {
+      await run('curl', ['-sS', '-f', '-u', USER, '-T', src, `${big.url}/in/huge.bin`]);
       expect(await sha256File(path.join(root, 'in', 'huge.bin'))).toBe(digest);
-    },
-    300_000,
-  );
+      expect(await readdir(path.join(root, STAGING))).toEqual([]);
+    } finally {
+      await big.close();
+      await rm(src, { force: true });
+      await rm(path.join(root, 'in', 'huge.bin'), { force: true });
+    }
+  }, 300_000);
 
   it('never overwrites: the second upload of a name is "name (1).ext", the third "name (2).ext"', async () => {
     for (const [i, expected] of ['/in/taken%20%281%29.txt', '/in/taken%20%282%29.txt'].entries()) {

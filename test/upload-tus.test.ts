@@ -4,7 +4,7 @@
  * its server, and tus-js-client from Node interrupted twice and resumed.
  */
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, stat, symlink, utimes } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, symlink, utimes } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import * as tus from 'tus-js-client';
@@ -20,6 +20,7 @@ import {
   randomBytesOf,
   sendCut,
   sha256,
+  sha256File,
   TUS,
   USER,
 } from './support/upload.js';
@@ -347,12 +348,15 @@ describe('tus: interrupted and resumed', () => {
     }
   });
 
-  it('tus-js-client from Node, interrupted twice and resumed, arrives byte-exact', async () => {
-    const body = randomBytesOf(24 * 2 ** 20);
+  it('tus-js-client from Node: a 1 GiB file, interrupted twice and resumed, arrives byte-exact', async () => {
+    const GIB = 2 ** 30;
+    const CHUNK = 16 * 2 ** 20;
+    const body = randomBytesOf(GIB);
+    const big = await start({ root, auth: USER, upload: 'in' }); // no --upload-max-size
     let url: string | null = null;
     const starts: number[] = [];
     /**
-     * Run the client in 4 MiB PATCHes, resuming `url` if set (it asks the server where the upload stands), and
+     * Run the client in 16 MiB PATCHes, resuming `url` if set (it asks the server where the upload stands), and
      * stop it after `chunks` of them, or run to the end with `null`.
      */
     const run = (chunks: number | null): Promise<'stopped' | 'done'> =>
@@ -360,10 +364,10 @@ describe('tus: interrupted and resumed', () => {
         let from: number | null = null;
         let sent = 0;
         const upload = new tus.Upload(body, {
-          endpoint: `${server.url}/in/`,
+          endpoint: `${big.url}/in/`,
           uploadUrl: url,
           headers: AUTH,
-          chunkSize: 4 * 2 ** 20,
+          chunkSize: CHUNK,
           metadata: { filename: 'client.bin', filetype: 'application/octet-stream' },
           retryDelays: [],
           onProgress: (bytes) => {
@@ -379,14 +383,20 @@ describe('tus: interrupted and resumed', () => {
         });
         upload.start();
       });
-    for (const expected of [4 * 2 ** 20, 12 * 2 ** 20]) {
-      expect(await run(expected === 4 * 2 ** 20 ? 1 : 2)).toBe('stopped');
-      expect(url).toMatch(/\/\.aqua\/upload\/[0-9a-f]{32}$/);
-      expect(await offsetOf(new URL(url as unknown as string).pathname)).toBe(expected);
-      expect(await readdir(path.join(root, 'in'))).not.toContain('client.bin');
+    try {
+      // Cut off at 320 MiB, then at 640 MiB; the third run finishes.
+      for (const expected of [20 * CHUNK, 40 * CHUNK]) {
+        expect(await run(20)).toBe('stopped');
+        expect(url).toMatch(/\/\.aqua\/upload\/[0-9a-f]{32}$/);
+        expect(await offsetOf(new URL(url as unknown as string).pathname, big.port)).toBe(expected);
+        expect(await readdir(path.join(root, 'in'))).not.toContain('client.bin');
+      }
+      expect(await run(null)).toBe('done');
+      expect(starts).toEqual([0, 20 * CHUNK, 40 * CHUNK]); // each run resumed where the last one stopped
+      expect(await sha256File(path.join(root, 'in', 'client.bin'))).toBe(sha256(body));
+    } finally {
+      await big.close();
+      await rm(path.join(root, 'in', 'client.bin'), { force: true });
     }
-    expect(await run(null)).toBe('done');
-    expect(starts).toEqual([0, 4 * 2 ** 20, 12 * 2 ** 20]); // each run resumed where the last one stopped
-    expect(sha256(await readFile(path.join(root, 'in', 'client.bin')))).toBe(sha256(body));
-  });
+  }, 300_000);
 });
