@@ -8,6 +8,7 @@ import { listingHtml, type ListingPlace } from '../pages/listing/html.js';
 import { listingJson } from '../pages/listing/json.js';
 import { renderM3u } from '../pages/listing/m3u.js';
 import { kindOf } from '../pages/ui/kind.js';
+import { serveLibrary } from './library.js';
 import { sendStreamed } from './stream.js';
 import { firstSighting } from '../fs/names.js';
 import { openInside } from '../fs/open.js';
@@ -35,6 +36,10 @@ export async function serveFolder(
   if (ctx.route.download !== null) {
     if (!options.archives) throw new HttpError(404, 'archives disabled');
     return serveArchive(ctx, abs, requestedArchive(ctx.route.download, { gzip: options.archiveGzip }), crcs);
+  }
+  if (ctx.route.query !== null || ctx.route.recent) {
+    if (!options.listing) throw new HttpError(404, 'listing disabled');
+    return serveLibrary(ctx, abs, { base: ctx.base, path: folderPath(ctx) });
   }
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');

@@ -14,6 +14,10 @@ export interface Route {
   readonly download: string | null;
   /** `?format=json|vtt|m3u…`, lower-cased; `null` without it. */
   readonly format: string | null;
+  /** `?q=words`: a folder's search below it (`''` for the empty search form); `null` without it. */
+  readonly query: string | null;
+  /** `?recent`: a folder's newest media below it. */
+  readonly recent: boolean;
   /** `?sort=&order=` of a listing. */
   readonly sort: SortState;
   /** The raw query without `?`, kept verbatim in redirects. */
@@ -40,6 +44,8 @@ export function parseRoute(rawQuery: string): Route {
     view: query.has('view'),
     download: query.get('download'),
     format: format === null ? null : format.toLowerCase(),
+    query: query.get('q'),
+    recent: query.has('recent'),
     sort: sortStateFrom(query),
     rawQuery,
   };
@@ -49,6 +55,8 @@ const EMPTY_ROUTE: Route = Object.freeze({
   view: false,
   download: null,
   format: null,
+  query: null,
+  recent: false,
   sort: sortStateFrom(new URLSearchParams()),
   rawQuery: '',
 });
