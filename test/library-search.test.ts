@@ -178,6 +178,28 @@ describe('?recent lists the newest media below a folder', () => {
   });
 });
 
+describe('sharing a player page', () => {
+  it('a server on loopback only shares the address asked for; its QR code is an SVG of the page at t', async () => {
+    const page = (await request(srv.port, '/Series/Season%201/S01E01%20-%20Pilot.mp4?view')).body.toString();
+    expect(page).toContain(`data-share-origin="http://127.0.0.1:${srv.port}"`);
+    const qr = await request(srv.port, '/Series/Season%201/S01E01%20-%20Pilot.mp4?view&format=qr&t=12');
+    expect(qr.status).toBe(200);
+    expect(qr.headers['content-type']).toBe('image/svg+xml');
+    expect(qr.headers['content-security-policy']).toContain('sandbox');
+    expect(qr.body.toString()).toMatch(/^<svg [^>]*viewBox/);
+    const other = await request(srv.port, '/Series/Season%201/S01E01%20-%20Pilot.mp4?view&format=qr&t=13');
+    expect(other.body.equals(qr.body)).toBe(false); // the position is in the code
+  });
+
+  it('the last episode of a season links the first of the next one, and back', async () => {
+    const last = (await request(srv.port, '/Series/Season%201/S01E01%20-%20Pilot.mp4?view')).body.toString();
+    expect(last).toContain('href="/Series/Season%202/S02E01%20-%20Return.mp4?view"');
+    const first = (await request(srv.port, '/Series/Season%202/S02E01%20-%20Return.mp4?view')).body.toString();
+    expect(first).toContain('rel="prev" href="/Series/Season%201/S01E01%20-%20Pilot.mp4?view"');
+    expect(first).toMatch(/<span class="step next disabled"/);
+  });
+});
+
 describe('a search of a large tree', () => {
   let big: { dir: string; cleanup: () => Promise<void> };
   let bigSrv: Running;

@@ -161,7 +161,7 @@ function folderPath(ctx: RequestContext): string {
 const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** `http://host:port` as the client named the server, for the playlist's absolute URLs. */
-function originOf(ctx: RequestContext): string {
+export function originOf(ctx: RequestContext): string {
   const socket = ctx.req.socket as typeof ctx.req.socket & { encrypted?: boolean };
   const scheme = socket.encrypted ? 'https' : 'http';
   const host = ctx.req.headers.host ?? ctx.req.headers[':authority'];

@@ -18,6 +18,8 @@ export interface Route {
   readonly query: string | null;
   /** `?recent`: a folder's newest media below it. */
   readonly recent: boolean;
+  /** `&t=<seconds>` of `?view&format=qr`: the position the QR code's link starts at (whole seconds), or `null`. */
+  readonly at: number | null;
   /** `?sort=&order=` of a listing. */
   readonly sort: SortState;
   /** The raw query without `?`, kept verbatim in redirects. */
@@ -46,9 +48,15 @@ export function parseRoute(rawQuery: string): Route {
     format: format === null ? null : format.toLowerCase(),
     query: query.get('q'),
     recent: query.has('recent'),
+    at: secondsOf(query.get('t')),
     sort: sortStateFrom(query),
     rawQuery,
   };
+}
+
+/** A position in whole seconds (`95`, up to about four months), or `null` for anything else. */
+function secondsOf(value: string | null): number | null {
+  return value !== null && /^\d{1,7}$/.test(value) ? Number(value) : null;
 }
 
 const EMPTY_ROUTE: Route = Object.freeze({
@@ -57,6 +65,7 @@ const EMPTY_ROUTE: Route = Object.freeze({
   format: null,
   query: null,
   recent: false,
+  at: null,
   sort: sortStateFrom(new URLSearchParams()),
   rawQuery: '',
 });

@@ -13,9 +13,11 @@ import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
 import type { FileView } from '../pages/view/chrome.js';
 import { renderImageHtml } from '../pages/view/image.js';
 import { renderPlayerHtml } from '../pages/view/player.js';
-import { findSubtitles, placeAmong } from '../pages/view/siblings.js';
+import { findSubtitles, placeAmong, type Place } from '../pages/view/siblings.js';
 import { decodeWindows1252Stream, SrtToVtt } from '../pages/srt.js';
 import { escapeText, looksBinary, textViewShell, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
+import { acrossSeasons } from './seasons.js';
+import { sendQr, shareOrigin } from './share.js';
 import { sendStreamed, textChunks } from './stream.js';
 import { HTML } from './page.js';
 
@@ -82,6 +84,27 @@ async function firstShown(
   return null;
 }
 
+type Steps = Pick<FileView, 'prev' | 'next' | 'prevFolder' | 'nextFolder'>;
+
+/** Previous and next: the nearest shown neighbours; for media, past a season's ends into the season beside it. */
+async function steps(
+  dir: string,
+  folderPath: string,
+  place: Place,
+  env: { folders: FolderNames; options: ReadEntriesOptions; same: (n: string) => boolean; seasons: boolean },
+): Promise<Steps> {
+  const prev = await firstShown(dir, place.before, env.options);
+  const next = await firstShown(dir, place.after, env.options);
+  const before = env.seasons && prev === null ? await acrossSeasons(dir, folderPath, -1, env) : null;
+  const after = env.seasons && next === null ? await acrossSeasons(dir, folderPath, 1, env) : null;
+  return {
+    prev: prev ?? before?.name ?? null,
+    next: next ?? after?.name ?? null,
+    ...(before ? { prevFolder: before.folder } : {}),
+    ...(after ? { nextFolder: after.folder } : {}),
+  };
+}
+
 /**
  * `<file>?view`: the player, image viewer or text view. Returns `false` (and writes nothing) when the
  * file's kind has no viewer, so the caller serves the file itself. Does not close `file.fh`. Previous
@@ -103,6 +126,10 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
     const other = viewerKind(name);
     return media ? other === 'video' || other === 'audio' : other === kind;
   };
+  if (media && ctx.route.format === 'qr') {
+    await sendQr(ctx);
+    return true;
+  }
   const files = (await folders.get(dir, options)).filter((n) => n.kind !== 'directory').map((n) => n.name);
   const place = await placeAmong(files, file.name, sameViewer);
   const common = {
@@ -112,8 +139,7 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
     size: file.stat.size,
     mtimeMs: file.stat.mtimeMs,
     contentType: contentType(file.name),
-    prev: await firstShown(dir, place.before, options),
-    next: await firstShown(dir, place.after, options),
+    ...(await steps(dir, folder.path, place, { folders, options, same: sameViewer, seasons: media })),
   };
   switch (kind) {
     case 'video':
@@ -126,6 +152,7 @@ export async function serveViewer(ctx: RequestContext, file: OpenFile, folders: 
         kind,
         playability: playabilityOf(file.name),
         subtitles: kind === 'video' ? findSubtitles(file.name, subtitles) : [],
+        share: shareOrigin(ctx),
       });
       await sendPage(ctx, html);
       return true;

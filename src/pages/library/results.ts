@@ -5,6 +5,7 @@ import { renderCrumbs } from '../ui/crumbs.js';
 import { escapeHtml, hrefOf } from '../ui/escape.js';
 import { humanSize, plural, relativeTime } from '../ui/format.js';
 import { hasViewer, kindOf, linksToViewer } from '../ui/kind.js';
+import { icon } from '../ui/icons.js';
 import { renderPage } from '../ui/page.js';
 import { folderName } from '../listing/html.js';
 
@@ -41,17 +42,18 @@ export function resultItem(place: ResultsPlace, hit: Hit, now: number): string {
   const folder = folderOfHit(place, hit);
   const kind = kindOf(entry.name, entry.type);
   const raw = hrefOf(place.base, folder, entry.name, entry.type === 'directory');
-  const where = folder === '/' ? 'Home' : (folder.split('/').at(-2) ?? 'Home');
+  // Where it is, from the searched folder down (`The Show / Season 1`), or the searched folder's own name.
+  const where = hit.parent.length > 0 ? hit.parent.join(' / ') : folderName(place.path);
   const facts = `${entry.type === 'directory' ? 'folder' : humanSize(entry.size)} · ${relativeTime(entry.mtimeMs, now)}`;
   return (
-    `<li class="hit ${ROW_CLASS[kind] ?? 'o'}" data-entry="${escapeHtml(raw)}"><a class="hit-name" href="${escapeHtml(hitHref(place, hit))}">${escapeHtml(displayName(entry.name))}</a>` +
+    `<li class="hit ${ROW_CLASS[kind] ?? 'o'}" data-entry="${escapeHtml(raw)}"><a class="hit-name" href="${escapeHtml(hitHref(place, hit))}">${icon(kind, `k-${kind}`)}<span>${escapeHtml(displayName(entry.name))}</span></a>` +
     `<span class="hit-in">in <a href="${escapeHtml(hrefOf(place.base, folder))}">${escapeHtml(displayName(where))}</a></span>` +
     `<span class="hit-facts">${facts}</span></li>\n`
   );
 }
 
 function searchForm(query: string): string {
-  return `<form class="search-form" role="search"><label class="filter"><span class="sr">Search all folders below</span><input name="q" type="search" value="${escapeHtml(query)}" placeholder="Search all folders…" autocomplete="off" spellcheck="false"></label><button class="btn" type="submit">Search</button></form>`;
+  return `<form class="search-form" role="search"><label class="filter">${icon('search')}<span class="sr">Search all folders below</span><input name="q" type="search" value="${escapeHtml(query)}" placeholder="Search all folders…" autocomplete="off" spellcheck="false"></label><button class="btn" type="submit">Search</button></form>`;
 }
 
 /** Why a walk stopped early, said plainly. */
@@ -76,7 +78,7 @@ export function resultsShell(
   kind: ResultsKind,
 ): { start: string; end: (count: number, report: WalkReport) => string } {
   const here = folderName(place.path);
-  const heading = 'search' in kind ? `Search in ${here}` : `Recently added in ${here}`;
+  const heading = 'search' in kind ? `Search in ${here} for “${kind.search}”` : `Recently added in ${here}`;
   const body = `<header class="bar">
 ${renderCrumbs(place.base, place.path)}
 ${searchForm('search' in kind ? kind.search : '')}

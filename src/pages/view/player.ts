@@ -9,6 +9,8 @@ export interface PlayerView extends FileView {
   readonly kind: 'video' | 'audio';
   readonly playability: Playability;
   readonly subtitles: readonly SubtitleTrack[];
+  /** The origin shared links use (the LAN address when the page was opened on this machine). */
+  readonly share?: string;
 }
 
 function track(view: PlayerView, sub: SubtitleTrack, first: boolean): string {
@@ -37,6 +39,17 @@ function subtitleChips(subtitles: readonly SubtitleTrack[]): string {
 }
 
 /**
+ * Share (a link to this player page at the current position, `#t=`) and its QR code: the script fills in
+ * the link and asks for the code (`?view&format=qr&t=`) only when pressed, so both are hidden without it.
+ */
+function sharing(view: PlayerView): string {
+  return `<div class="share" data-share-origin="${escapeHtml(view.share ?? '')}" hidden>
+<p class="actions"><button class="btn" type="button" data-share>${icon('link')}<span class="label">Share at this moment</span></button><button class="btn" type="button" data-qr aria-expanded="false">QR code</button></p>
+<div class="share-panel" hidden><input class="share-url" type="text" readonly aria-label="Link to this moment"><img class="qr" alt="QR code of the link" width="240" height="240" hidden></div>
+</div>`;
+}
+
+/**
  * The player page of a video or audio file: an HTML5 media element on the raw file URL (the browser
  * seeks with Range requests), subtitle tracks, previous/next, download and copy-link. A format browsers
  * do not play gets a note and the download instead of a broken player; a format that may or may not play
@@ -61,6 +74,7 @@ export function renderPlayerHtml(view: PlayerView): string {
 <main class="viewer ${view.kind}">
 <div class="stage">${stage}</div>
 ${fileMeta(view)}
+${view.playability === 'no' ? '' : sharing(view)}
 ${subs}
 ${prevNext(view)}
 <p class="keys"><kbd>Space</kbd> play · <kbd>←</kbd> <kbd>→</kbd> 10 s · <kbd>f</kbd> full screen · <kbd>c</kbd> subtitles · <kbd>m</kbd> mute · <kbd>p</kbd> previous · <kbd>n</kbd> next · <kbd>Esc</kbd> back to the folder</p>
