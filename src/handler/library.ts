@@ -6,6 +6,7 @@ import {
   RECENT_LIMITS,
   SEARCH_LIMITS,
   searchTree,
+  type Hit,
   type WalkLimits,
   type WalkReport,
 } from '../fs/search.js';
@@ -97,17 +98,42 @@ function isMedia(name: string): boolean {
   return kind === 'video' || kind === 'audio';
 }
 
+/** How long a folder's newest media are kept: every folder page asks for them, and a walk is not free. */
+const RECENT_TTL_MS = 30_000;
+const RECENT_KEPT = 32;
+interface Recent {
+  readonly hits: Hit[];
+  readonly report: WalkReport;
+}
+const recentKept = new Map<string, { at: number; limits: WalkLimits; recent: Promise<Recent> }>();
+
+/**
+ * The newest media below `abs`, walked at most once per {@link RECENT_TTL_MS} per folder and policy (the
+ * folder pages of a library all ask for their row when they open). A failed walk is not kept.
+ */
+function recent(abs: string, walk: Walk): Promise<Recent> {
+  const key = `${walk.dotfiles}:${walk.followSymlinks}:${abs}`;
+  const kept = recentKept.get(key);
+  if (kept && performance.now() - kept.at < RECENT_TTL_MS && kept.limits === walk.limits) return kept.recent;
+  const found = recentFiles(abs, isMedia, walk).then((hits) => ({ hits, report: walk.report }));
+  recentKept.delete(key);
+  recentKept.set(key, { at: performance.now(), limits: walk.limits, recent: found });
+  if (recentKept.size > RECENT_KEPT) recentKept.delete(recentKept.keys().next().value as string);
+  found.catch(() => recentKept.delete(key));
+  return found;
+}
+
 async function* recentHtml(abs: string, place: ResultsPlace, walk: Walk): AsyncGenerator<string> {
   const shell = resultsShell(place, { recent: true });
   yield shell.start;
-  const hits = await recentFiles(abs, isMedia, walk);
+  const { hits, report } = await recent(abs, walk);
   const now = Date.now();
   yield hits.map((hit) => resultItem(place, hit, now)).join('');
-  yield shell.end(hits.length, walk.report);
+  yield shell.end(hits.length, report);
 }
 
 /** `{"path":"/","entries":[…newest first],"visited":N,"stopped":…}`. */
 async function* recentJson(abs: string, place: ResultsPlace, walk: Walk): AsyncGenerator<string> {
-  const hits = await recentFiles(abs, isMedia, walk);
-  yield `{"path":${JSON.stringify(place.path)},"entries":[${hits.map((h) => hitJson(place, h)).join(',')}],${reportJson(walk.report)}}`;
+  const { hits, report } = await recent(abs, walk);
+  yield `{"path":${JSON.stringify(place.path)},"entries":[${hits.map((h) => hitJson(place, h)).join(',')}],${reportJson(report)}}`;
 }
