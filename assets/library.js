@@ -30,6 +30,7 @@ function markEntries(scope = document) {
     if (!seen || !holder || holder.querySelector('.seen')) continue;
     const mark = document.createElement('span');
     mark.className = seen.w ? 'seen watched' : 'seen part';
+    mark.setAttribute('role', 'img');
     if (seen.w) {
       mark.textContent = '✓';
       mark.title = 'Watched';
@@ -92,7 +93,7 @@ const listing = document.body.classList.contains('page-listing');
 function whereOf(url) {
   const folder = decodeURIComponent(url.replace(/[^/]*$/, ''));
   const inside = folder.slice(decodeURIComponent(here).length).replace(/\/$/, '');
-  return inside === '' ? '' : `in ${inside}`;
+  return inside === '' ? '' : `in ${inside.split('/').join(' / ')}`;
 }
 
 function nameOf(url) {

@@ -6,7 +6,8 @@
  * swipes in the image viewer. Videos are made with ffmpeg: tiny, a second or twelve long.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -261,6 +262,61 @@ describe.skipIf(SKIP_BROWSER)('the player remembers', () => {
     await page.waitForFunction(() => (document.querySelector('img.qr') as HTMLImageElement).naturalWidth > 0);
     expect(await overflow(page)).toBe(0);
     await page.screenshot({ path: path.join(docs, 'player-phone.png'), fullPage: true });
+  });
+});
+
+interface Violation {
+  id: string;
+  impact: string | null;
+  nodes: { target: unknown[]; failureSummary?: string }[];
+}
+
+/** axe-core's serious and critical violations on the page as it is now (evaluated outside the page's CSP). */
+async function violations(page: Page): Promise<string[]> {
+  const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+  await page.evaluate(axe);
+  const found = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
+    return (await run.run()).violations;
+  });
+  return found
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .flatMap((v) => v.nodes.map((n) => `${v.id} ${JSON.stringify(n.target)}: ${n.failureSummary ?? ''}`));
+}
+
+describe.skipIf(SKIP_BROWSER)('the library pages', () => {
+  // After the player tests: the folder pages have their rows and marks.
+  for (const scheme of ['light', 'dark'] as const) {
+    it(`axe-core finds no serious or critical violation on them (${scheme})`, async () => {
+      const found: Record<string, string[]> = {};
+      const pages = {
+        top: '/',
+        films: '/Films/',
+        search: '/?q=pilot',
+        recent: '/?recent',
+        player: view('Films/Long Take.mp4'),
+      };
+      for (const [kind, url] of Object.entries(pages)) {
+        const page = await open(url);
+        await page.emulateMedia({ colorScheme: scheme });
+        if (kind === 'top') await page.waitForSelector('.shelf.recent');
+        if (kind === 'films') await page.waitForSelector('tr .seen');
+        if (kind === 'player') {
+          await mediaReady(page);
+          await page.click('button[data-share]');
+        }
+        found[kind] = await violations(page);
+        await page.close();
+      }
+      expect(found).toEqual({ top: [], films: [], search: [], recent: [], player: [] });
+    });
+  }
+
+  it('on a phone the rows at the top scroll sideways inside the page', async () => {
+    const page = await open('/', phone);
+    await page.waitForSelector('.shelf.recent');
+    expect(await overflow(page)).toBe(0);
+    await page.screenshot({ path: path.join(docs, 'library-rows-phone.png') });
   });
 });
 
