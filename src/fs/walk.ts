@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, readEntries, readNames, type Entry, type ReadEntriesOptions } from './entries.js';
+import { Gate, POOL_SIZE } from './gate.js';
 import { fsPath } from './names.js';
 import { withFolder } from './open.js';
 
@@ -92,8 +93,18 @@ interface Listed {
   readonly entry: Entry | null;
 }
 
+/**
+ * Folder reads of all walks together (searches, recently added, archives) at once: however many walks
+ * run, they leave the rest of the thread pool to downloads and listings.
+ */
+const reads = new Gate(Math.max(1, POOL_SIZE - 2));
+
 /** A folder's entries as the walk meets them: stat'ed (archive), or names with only the symlinks stat'ed. */
-async function readFolder(dir: string, options: TreeWalkOptions): Promise<Listed[]> {
+function readFolder(dir: string, options: TreeWalkOptions): Promise<Listed[]> {
+  return reads.run(() => readOnce(dir, options));
+}
+
+async function readOnce(dir: string, options: TreeWalkOptions): Promise<Listed[]> {
   return withFolder(dir, options, async (reach) => {
     if (options.stat) return (await readEntries(reach, options)).map((e) => ({ name: e.name, type: e.type, entry: e }));
     const out: Listed[] = [];
