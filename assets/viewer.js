@@ -50,3 +50,26 @@ if (page === 'image' && next) {
   img.decoding = 'async';
   img.src = href;
 }
+
+// Swipe in the image viewer: a mostly sideways swipe of 50 px or more steps to the previous or next image.
+if (page === 'image') {
+  let start = null;
+  const stage = document.querySelector('.stage') ?? document.body;
+  stage.addEventListener(
+    'touchstart',
+    (event) => {
+      start = event.touches.length === 1 ? { x: event.touches[0].clientX, y: event.touches[0].clientY } : null;
+    },
+    { passive: true },
+  );
+  stage.addEventListener('touchend', (event) => {
+    const touch = event.changedTouches[0];
+    if (!start || !touch) return;
+    const dx = touch.clientX - start.x;
+    const dy = touch.clientY - start.y;
+    start = null;
+    if (Math.abs(dx) < 50 || Math.abs(dx) < Math.abs(dy) * 1.5) return;
+    const target = dx < 0 ? next : prev;
+    if (target) target.click();
+  });
+}

@@ -148,7 +148,7 @@ describe('npx aqua-serve from the installed package', () => {
       expect(listing.body).toContain('href="sub%20dir/"'); // rows link relatively, one plain link each
       // The page's own assets ship in the package (assets/) and are served under /.aqua/.
       const assets = [...listing.body.matchAll(/(?:href|src)="\/(\.aqua\/[^"]+)"/g)].map((m) => m[1]);
-      expect(assets.length).toBe(8); // favicon, three stylesheets, four scripts
+      expect(assets.length).toBe(10); // favicon, four stylesheets, five scripts
       for (const asset of assets) expect((await get(url + asset)).status, asset).toBe(200);
     } finally {
       child.kill('SIGTERM');

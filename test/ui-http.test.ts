@@ -46,7 +46,7 @@ describe('assets under /.aqua/', () => {
   it('serves every asset a page links, content-hashed and cached for a year', async () => {
     const page = (await request(srv.port, '/')).body.toString();
     const paths = assetPaths(page);
-    expect(paths.length).toBe(8); // favicon, 3 stylesheets, listing.js, library.js, listing-return.js, copy.js
+    expect(paths.length).toBe(10); // favicon, 4 stylesheets (style, listing, shelves, screens), 5 scripts
     for (const p of paths) {
       const r = await request(srv.port, p);
       expect(r.status, p).toBe(200);

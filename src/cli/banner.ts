@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
+import { isWildcard, lanAddresses } from '../http/lan.js';
 import { packageVersion } from './args.js';
 import type { Config } from './config.js';
 import { openBrowser, printQr } from './terminal.js';
@@ -18,16 +18,8 @@ export function urls(
   scheme: 'http' | 'https',
 ): { local: string; lan: string[] } {
   const fmt = (h: string): string => `${scheme}://${h.includes(':') ? `[${h}]` : h}:${address.port}/`;
-  const wildcard = !host || host === '0.0.0.0' || host === '::';
-  if (!wildcard) return { local: fmt(host), lan: [] };
-  const lan: string[] = [];
-  for (const list of Object.values(os.networkInterfaces())) {
-    for (const a of list ?? []) {
-      if (a.internal) continue;
-      if (a.family === 'IPv4') lan.push(fmt(a.address));
-      else if (address.family === 'IPv6' && !a.address.startsWith('fe80')) lan.push(fmt(a.address));
-    }
-  }
+  if (host !== undefined && !isWildcard(host)) return { local: fmt(host), lan: [] };
+  const lan = lanAddresses(address.family === 'IPv6').map(fmt);
   return { local: fmt('localhost'), lan };
 }
 

@@ -8,6 +8,7 @@ import { listingHtml, type ListingPlace } from '../pages/listing/html.js';
 import { listingJson } from '../pages/listing/json.js';
 import { renderM3u } from '../pages/listing/m3u.js';
 import { kindOf } from '../pages/ui/kind.js';
+import { serveLibrary } from './search.js';
 import { sendStreamed } from './stream.js';
 import { firstSighting } from '../fs/names.js';
 import { openInside } from '../fs/open.js';
@@ -37,14 +38,13 @@ export async function serveFolder(
     if (!options.archives) throw new HttpError(404, 'archives disabled');
     return serveArchive(ctx, abs, requestedArchive(ctx.route.download, { gzip: options.archiveGzip }), crcs);
   }
+  if (ctx.route.query !== null || ctx.route.recent) {
+    if (!options.listing) throw new HttpError(404, 'listing disabled');
+    return serveLibrary(ctx, abs, { base: ctx.base, path: folderPath(ctx) });
+  }
   if (options.index && (await tryIndex(ctx))) return;
   if (!options.listing) throw new HttpError(404, 'listing disabled');
-  const policy: ReadEntriesOptions = {
-    root: ctx.root,
-    dotfiles: options.dotfiles,
-    followSymlinks: options.followSymlinks,
-    onRawName: (name: string) => reportRawName(ctx, name),
-  };
+  const policy = listingPolicy(ctx);
   const place: ListingPlace = { base: ctx.base, path: folderPath(ctx), linkPrefix: linkPrefix(ctx) };
   const names = folders.get(abs, policy);
   names.catch(() => undefined); // a HEAD request never reads it; a GET sees the failure in the body
@@ -80,6 +80,17 @@ export async function serveFolder(
   }
   const type = json ? 'application/json; charset=utf-8' : HTML;
   return sendStreamed(ctx, type, parts, { page: !json, headers: { Vary: 'Accept' } });
+}
+
+/** How the listing reads the folder: the dotfile and symlink policy, and the report of names that are not UTF-8. */
+function listingPolicy(ctx: RequestContext): ReadEntriesOptions {
+  const { options } = ctx;
+  return {
+    root: ctx.root,
+    dotfiles: options.dotfiles,
+    followSymlinks: options.followSymlinks,
+    onRawName: (name: string) => reportRawName(ctx, name),
+  };
 }
 
 /** Whether uploads may go into this folder (`--upload` covers it). */
@@ -164,7 +175,7 @@ function folderPath(ctx: RequestContext): string {
 const HOST = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=%]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
 
 /** `http://host:port` as the client named the server, for the playlist's absolute URLs. */
-function originOf(ctx: RequestContext): string {
+export function originOf(ctx: RequestContext): string {
   const socket = ctx.req.socket as typeof ctx.req.socket & { encrypted?: boolean };
   const scheme = socket.encrypted ? 'https' : 'http';
   const host = ctx.req.headers.host ?? ctx.req.headers[':authority'];

@@ -15,6 +15,12 @@ export interface Route {
   readonly download: string | null;
   /** `?format=json|vtt|m3u…`, lower-cased; `null` without it. */
   readonly format: string | null;
+  /** `?q=words`: a folder's search below it (`''` for the empty search form); `null` without it. */
+  readonly query: string | null;
+  /** `?recent`: a folder's newest media below it. */
+  readonly recent: boolean;
+  /** `&t=<seconds>` of `?view&format=qr`: the position the QR code's link starts at (whole seconds), or `null`. */
+  readonly at: number | null;
   /** `?sort=&order=` of a listing. */
   readonly sort: SortState;
   /** `?thumb`, `?media`, `?hls=`, `?sub=` (see media/query.ts); `null` without them. */
@@ -43,16 +49,27 @@ export function parseRoute(rawQuery: string): Route {
     view: query.has('view'),
     download: query.get('download'),
     format: format === null ? null : format.toLowerCase(),
+    query: query.get('q'),
+    recent: query.has('recent'),
+    at: secondsOf(query.get('t')),
     sort: sortStateFrom(query),
     media: parseMediaQuery(query),
     rawQuery,
   };
 }
 
+/** A position in whole seconds (`95`, up to about four months), or `null` for anything else. */
+function secondsOf(value: string | null): number | null {
+  return value !== null && /^\d{1,7}$/.test(value) ? Number(value) : null;
+}
+
 const EMPTY_ROUTE: Route = Object.freeze({
   view: false,
   download: null,
   format: null,
+  query: null,
+  recent: false,
+  at: null,
   sort: sortStateFrom(new URLSearchParams()),
   media: null,
   rawQuery: '',

@@ -37,9 +37,10 @@ function spend(ms: number): void {
  * A generated text body as Buffers of about {@link CHUNK_BYTES}, produced within the shared per-turn
  * budget (see {@link fairTurn}): a client that reads as fast as the page is made must not hold other
  * requests up either (awaiting a generator alone never leaves the microtask queue). Returning early
- * (the client went away) returns `parts`, so its work stops too.
+ * (the client went away) returns `parts`, so its work stops too. `eager` sends every part as it comes
+ * (search results, found one by one, must not wait for 32 KiB of others).
  */
-export async function* textChunks(parts: AsyncIterable<string>): AsyncGenerator<Buffer> {
+export async function* textChunks(parts: AsyncIterable<string>, eager = false): AsyncGenerator<Buffer> {
   const source = parts[Symbol.asyncIterator]();
   let pending = '';
   let first = true;
@@ -52,7 +53,7 @@ export async function* textChunks(parts: AsyncIterable<string>): AsyncGenerator<
       if (next.done) break;
       pending += next.value;
       // The first part (a page's head) goes out at once: the client sees the page start while rows are read.
-      if (first || pending.length >= CHUNK_BYTES) {
+      if (first || eager || pending.length >= CHUNK_BYTES) {
         first = false;
         yield Buffer.from(pending);
         pending = '';
@@ -78,9 +79,14 @@ export function sendStreamed(
   ctx: RequestContext,
   type: string,
   parts: () => AsyncIterable<string>,
-  options: { readonly page?: boolean; readonly headers?: Readonly<Record<string, string>> } = {},
+  options: {
+    readonly page?: boolean;
+    readonly headers?: Readonly<Record<string, string>>;
+    /** Each part goes out as soon as it is made (see {@link textChunks}). */
+    readonly eager?: boolean;
+  } = {},
 ): Promise<void> {
   const headers = { ...(options.page ? PAGE_POLICY : {}), ...options.headers };
-  const rep = streamRepresentation({ type, size: null, read: () => textChunks(parts()) });
+  const rep = streamRepresentation({ type, size: null, read: () => textChunks(parts(), options.eager) });
   return send(ctx.res, rep, { cacheControl: pageCacheControl(ctx.options), headers, home: homeOf(ctx.base) });
 }

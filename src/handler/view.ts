@@ -13,10 +13,12 @@ import { kindOf, playabilityOf, type Kind } from '../pages/ui/kind.js';
 import type { FileView } from '../pages/view/chrome.js';
 import { renderImageHtml } from '../pages/view/image.js';
 import { renderPlayerHtml } from '../pages/view/player.js';
-import { findSubtitles, placeAmong, type SubtitleTrack } from '../pages/view/siblings.js';
+import { findSubtitles, placeAmong, type Place, type SubtitleTrack } from '../pages/view/siblings.js';
 import type { TranscodeHook } from '../pages/view/transcode.js';
 import { decodeWindows1252Stream, SrtToVtt } from '../pages/srt.js';
 import { escapeText, looksBinary, textViewShell, TEXT_VIEW_LIMIT } from '../pages/view/text.js';
+import { acrossSeasons } from './seasons.js';
+import { sendQr, shareOrigin } from './share.js';
 import { sendStreamed, textChunks } from './stream.js';
 import { HTML } from './page.js';
 import { playerMedia, signalOf } from './media.js';
@@ -87,6 +89,27 @@ async function firstShown(
   return null;
 }
 
+type Steps = Pick<FileView, 'prev' | 'next' | 'prevFolder' | 'nextFolder'>;
+
+/** Previous and next: the nearest shown neighbours; for media, past a season's ends into the season beside it. */
+async function steps(
+  dir: string,
+  folderPath: string,
+  place: Place,
+  env: { folders: FolderNames; options: ReadEntriesOptions; same: (n: string) => boolean; seasons: boolean },
+): Promise<Steps> {
+  const prev = await firstShown(dir, place.before, env.options);
+  const next = await firstShown(dir, place.after, env.options);
+  const before = env.seasons && prev === null ? await acrossSeasons(dir, folderPath, -1, env) : null;
+  const after = env.seasons && next === null ? await acrossSeasons(dir, folderPath, 1, env) : null;
+  return {
+    prev: prev ?? before?.name ?? null,
+    next: next ?? after?.name ?? null,
+    ...(before ? { prevFolder: before.folder } : {}),
+    ...(after ? { nextFolder: after.folder } : {}),
+  };
+}
+
 /**
  * `<file>?view`: the player, image viewer or text view. Returns `false` (and writes nothing) when the
  * file's kind has no viewer, so the caller serves the file itself. Does not close `file.fh`. Previous
@@ -108,6 +131,11 @@ export async function serveViewer(
     dotfiles: ctx.options.dotfiles,
     followSymlinks: ctx.options.followSymlinks,
   };
+  const media = kind === 'video' || kind === 'audio';
+  if (media && ctx.route.format === 'qr') {
+    await sendQr(ctx);
+    return true;
+  }
   const files = (await folders.get(dir, options)).filter((n) => n.kind !== 'directory').map((n) => n.name);
   const place = await placeAmong(files, file.name, sameViewerAs(kind));
   const common = {
@@ -117,8 +145,7 @@ export async function serveViewer(
     size: file.stat.size,
     mtimeMs: file.stat.mtimeMs,
     contentType: contentType(file.name),
-    prev: await firstShown(dir, place.before, options),
-    next: await firstShown(dir, place.after, options),
+    ...(await steps(dir, folder.path, place, { folders, options, same: sameViewerAs(kind), seasons: media })),
     share: ctx.options.shareToken?.([...folder.segments, file.name], false) ?? null,
   };
   switch (kind) {
@@ -134,6 +161,7 @@ export async function serveViewer(
         playability: playabilityOf(file.name),
         ...(await withMedia(ctx, { ...file, folder: folder.path }, sidecars, converter)),
         ...(kind === 'audio' ? { album: await albumOf(dir, files, options) } : {}),
+        shareOrigin: shareOrigin(ctx),
       });
       await sendPage(ctx, html);
       return true;
@@ -142,14 +170,18 @@ export async function serveViewer(
       await sendPage(ctx, renderImageHtml({ ...common, index: place.index, count: place.count }));
       return true;
     case 'text':
-      // A small file's view is sent whole (content ETag, Range); a big one streams as it is escaped.
-      if (file.stat.size <= WHOLE_TEXT_BYTES) {
-        let html = '';
-        for await (const part of textPage(file, common)) html += part;
-        await sendPage(ctx, html);
-      } else await sendPage(ctx, () => textPage(file, common));
+      await sendTextView(ctx, file, common);
       return true;
   }
+}
+
+/** A small file's view is sent whole (content ETag, Range); a big one streams as it is escaped. */
+async function sendTextView(ctx: RequestContext, file: OpenFile, common: FileView): Promise<void> {
+  if (file.stat.size <= WHOLE_TEXT_BYTES) {
+    let html = '';
+    for await (const part of textPage(file, common)) html += part;
+    await sendPage(ctx, html);
+  } else await sendPage(ctx, () => textPage(file, common));
 }
 
 /** Whether a name opens in the same viewer as `kind` (videos and audio step through each other). */

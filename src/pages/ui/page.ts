@@ -27,7 +27,7 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'Cache-Control': 'no-cache',
 });
 
-export type PageKind = 'listing' | 'player' | 'image' | 'text';
+export type PageKind = 'listing' | 'player' | 'image' | 'text' | 'results';
 
 export interface PageParts {
   /** Plain text; escaped here. */
@@ -43,18 +43,20 @@ export interface PageParts {
 
 /** The scripts of each kind of page, run in this order (module scripts: deferred, each its own scope). */
 const SCRIPTS: Readonly<Record<PageKind, readonly string[]>> = {
-  listing: ['listing.js', 'library.js', 'listing-return.js', 'copy.js'],
+  listing: ['listing.js', 'library.js', 'listing-return.js', 'shelves.js', 'copy.js'],
   player: ['viewer.js', 'player.js', 'copy.js'],
   image: ['viewer.js', 'copy.js'],
   text: ['viewer.js', 'copy.js'],
+  results: ['shelves.js'],
 };
 
 /** The stylesheets of each kind of page: the shared one, the kind's own, then the screen sizes. */
 const STYLES: Readonly<Record<PageKind, readonly string[]>> = {
-  listing: ['style.css', 'listing.css', 'screens.css'],
+  listing: ['style.css', 'listing.css', 'shelves.css', 'screens.css'],
   player: ['style.css', 'viewer.css', 'screens.css'],
   image: ['style.css', 'viewer.css', 'screens.css'],
   text: ['style.css', 'viewer.css', 'screens.css'],
+  results: ['style.css', 'shelves.css', 'screens.css'],
 };
 
 /** The document around a page's body: meta, the stylesheets, the scripts, and the icon symbols. */

@@ -19,6 +19,9 @@ export interface FileView {
   readonly next: string | null;
   /** The `token` of this file's share link (behind `--auth`): a "Copy share link" button. */
   readonly share?: string | null;
+  /** The folder (decoded, slashes both ends) `prev` / `next` are in when not this one: the season before or after. */
+  readonly prevFolder?: string;
+  readonly nextFolder?: string;
 }
 
 /** The raw file's URL (what `<video src>` and the download link use). */
@@ -26,9 +29,9 @@ export function rawHref(view: FileView): string {
   return hrefOf(view.base, view.folder, view.name);
 }
 
-/** The viewer URL of a sibling. */
-export function viewHref(view: FileView, name: string): string {
-  return `${hrefOf(view.base, view.folder, name)}?view`;
+/** The viewer URL of a sibling (or of a file in `folder`, a neighbouring season). */
+export function viewHref(view: FileView, name: string, folder = view.folder): string {
+  return `${hrefOf(view.base, folder, name)}?view`;
 }
 
 /** Header of a viewer page: breadcrumbs ending in the file name. */
@@ -53,9 +56,12 @@ const shareButton = (href: string): string =>
 
 /** Previous / next links (`rel=prev` / `rel=next`, which the page script binds to keys). */
 export function prevNext(view: FileView): string {
-  const link = (rel: 'prev' | 'next', name: string | null): string =>
-    name === null
-      ? `<span class="step ${rel} disabled" aria-hidden="true"></span>`
-      : `<a class="step ${rel}" rel="${rel}" href="${escapeHtml(viewHref(view, name))}" title="${rel === 'prev' ? 'Previous' : 'Next'}: ${escapeHtml(name)}">${rel === 'prev' ? icon('prev') : ''}<span class="step-name">${escapeHtml(name)}</span>${rel === 'next' ? icon('next') : ''}</a>`;
-  return `<nav class="prevnext" aria-label="Previous and next">${link('prev', view.prev)}${link('next', view.next)}</nav>`;
+  const link = (rel: 'prev' | 'next', name: string | null, folder = view.folder): string => {
+    if (name === null) return `<span class="step ${rel} disabled" aria-hidden="true"></span>`;
+    // In another folder (the next season): its folder is named too, and the script's autoplay follows it all the same.
+    const shown = folder === view.folder ? name : `${folder.split('/').at(-2) ?? ''} / ${name}`;
+    const title = `${rel === 'prev' ? 'Previous' : 'Next'}: ${shown}`;
+    return `<a class="step ${rel}" rel="${rel}" href="${escapeHtml(viewHref(view, name, folder))}" title="${escapeHtml(title)}">${rel === 'prev' ? icon('prev') : ''}<span class="step-name">${escapeHtml(shown)}</span>${rel === 'next' ? icon('next') : ''}</a>`;
+  };
+  return `<nav class="prevnext" aria-label="Previous and next">${link('prev', view.prev, view.prevFolder)}${link('next', view.next, view.nextFolder)}</nav>`;
 }

@@ -16,6 +16,8 @@ export interface PlayerView extends FileView {
   readonly transcode?: TranscodeHook | null;
   /** An audio file's folder as an album: its cover (a name in the folder) and its tracks in order. */
   readonly album?: { readonly cover: string | null; readonly tracks: readonly Entry[] };
+  /** The origin shared links use (the LAN address when the page was opened on this machine). */
+  readonly shareOrigin?: string;
 }
 
 /** The album's cover, or the audio icon when the folder has none. */
@@ -67,6 +69,17 @@ function subtitleChips(subtitles: readonly SubtitleTrack[]): string {
 }
 
 /**
+ * Share (a link to this player page at the current position, `#t=`) and its QR code: the script fills in
+ * the link and asks for the code (`?view&format=qr&t=`) only when pressed, so both are hidden without it.
+ */
+function sharing(view: PlayerView): string {
+  return `<div class="share" data-share-origin="${escapeHtml(view.shareOrigin ?? '')}" hidden>
+<p class="actions"><button class="btn" type="button" data-share>${icon('link')}<span class="label">Share at this moment</span></button><button class="btn" type="button" data-qr aria-expanded="false">QR code</button></p>
+<div class="share-panel" hidden><input class="share-url" type="text" readonly aria-label="Link to this moment"><img class="qr" alt="QR code of the link" width="240" height="240" hidden></div>
+</div>`;
+}
+
+/**
  * The player page of a video or audio file: an HTML5 media element on the raw file URL (the browser
  * seeks with Range requests), subtitle tracks, previous/next, download and copy-link. A format browsers
  * do not play gets a note and the download instead of a broken player; a format that may or may not play
@@ -92,6 +105,7 @@ export function renderPlayerHtml(view: PlayerView): string {
 <main class="viewer ${view.kind}">
 <div class="stage">${stage}</div>
 ${fileMeta(view)}
+${view.playability === 'no' ? '' : sharing(view)}
 ${subs}
 ${prevNext(view)}
 ${view.kind === 'audio' ? trackList(view) : ''}

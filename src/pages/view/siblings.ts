@@ -128,3 +128,25 @@ export async function placeAmong(
   }
   return { before, after, index, count, subtitleCandidates };
 }
+
+/** `Season 2`, `season_02`, `Series 3`, `Staffel 1`, `Saison 4`, `S05`: a folder's season number, or `null`. */
+export function seasonOf(folderName: string): number | null {
+  const match = SEASON.exec(folderName.trim());
+  return match ? Number(match[1] ?? match[2]) : null;
+}
+
+const SEASON = /^(?:(?:season|series|staffel|saison|temporada|stagione)[\s._-]*(\d{1,3})|s(\d{1,3}))$/i;
+
+/**
+ * Among a folder's subfolder names, the season folder that comes right after (`step` 1) or before (`step`
+ * -1) season `current`: the nearest higher (lower) season number. Looks at names only.
+ */
+export function adjacentSeason(folders: readonly string[], current: number, step: 1 | -1): string | null {
+  let best: { name: string; n: number } | null = null;
+  for (const name of folders) {
+    const n = seasonOf(name);
+    if (n === null || (step === 1 ? n <= current : n >= current)) continue;
+    if (best === null || (step === 1 ? n < best.n : n > best.n)) best = { name, n };
+  }
+  return best?.name ?? null;
+}
