@@ -1,6 +1,7 @@
 import { constants } from 'node:fs';
 import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
+import { scratch } from '../respond/pool.js';
 import { fsPath, nameFromBytes } from '../fs/names.js';
 import { openedInside } from '../fs/open.js';
 import { isInside } from '../fs/resolve.js';
@@ -158,7 +159,9 @@ async function checkSame(fh: FileHandle, entry: ArchiveEntry): Promise<void> {
 }
 
 async function readFully(fh: FileHandle, position: number, length: number, entry: ArchiveEntry): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafeSlow(length);
+  // A pooled buffer: the response's write gives it back once the socket took its bytes (respond/pool.ts); a fresh
+  // one per read cost a zeroed page per 4 KiB.
+  const buffer = scratch(length);
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await fh.read(buffer, filled, length - filled, position + filled);
