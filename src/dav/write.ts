@@ -6,14 +6,14 @@
  * would be lost to them) — or when it is empty, which is how Finder and Windows create a file before writing it.
  */
 import type { Stats } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fsPath } from '../fs/names.js';
 import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
-import { contentLength, receiveBody } from '../upload/body.js';
+import { contentLength, stageWholeBody } from '../upload/body.js';
 import { withTargetFolder } from '../upload/place.js';
-import { createStaged, randomId, requireSpace, syncDir } from '../upload/staging.js';
+import { syncDir } from '../upload/staging.js';
 import { checkConditions } from './conditions.js';
 import { answerEmpty, depthOf, hasBody, urlOf, writable, type DavRequest, type DavWrite } from './context.js';
 import { entryIn, hasEntries, parentOf, placeStaged, removeEntry } from './entry.js';
@@ -28,30 +28,16 @@ export async function servePutDav(d: DavRequest): Promise<void> {
   if (name === undefined || url.trailingSlash) throw new HttpError(409, 'PUT names a folder');
   if (d.req.headers['content-range'] !== undefined) throw new HttpError(400, 'partial PUT');
   await checkConditions(d, segments, [{ segments, membership: true }]);
-  const declared = contentLength(d.req);
   const limit = d.upload.maxSize ?? Number.MAX_SAFE_INTEGER;
+  const declared = contentLength(d.req);
   if (declared !== null && declared > limit) throw new HttpError(413, 'larger than --upload-max-size');
   const existing = await withTargetFolder(parentOf(d, segments), (dir) => replaceable(d, dir, name));
   // An empty file holds nothing to lose: Finder and Windows create one (PUT of nothing, or LOCK) and then write it.
   const replace = d.upload.overwrite || existing?.size === 0;
-  const staging = await d.uploads.staging();
-  if (declared !== null) await requireSpace(staging, declared);
-  const staged = path.join(staging, `dav-${randomId()}.part`);
-  const fh = await createStaged(staged);
-  let placed = false;
-  try {
-    const got = await receiveBody(d.req, fh, { position: 0, limit, expected: declared, stagingDir: staging });
-    if (!got.complete || (declared !== null && got.bytes !== declared))
-      throw new HttpError(400, 'the client went away before the end of the body');
-    await fh.sync();
-    await fh.close();
-    await withTargetFolder(parentOf(d, segments), (dir) => placeStaged(staged, dir, name, replace));
-    placed = true;
-    d.options.logger?.info({ file: encodePath(segments), bytes: got.bytes }, 'uploaded (WebDAV)');
-  } finally {
-    await fh.close().catch(() => undefined);
-    if (!placed) await rm(fsPath(staged), { force: true });
-  }
+  const got = await stageWholeBody(d.req, await d.uploads.staging(), limit, (staged) =>
+    withTargetFolder(parentOf(d, segments), (dir) => placeStaged(staged, dir, name, replace)),
+  );
+  d.options.logger?.info({ file: encodePath(segments), bytes: got.bytes }, 'uploaded (WebDAV)');
   const location = { Location: d.base + encodePath(segments) };
   answerEmpty(d.res, existing ? 204 : 201, existing ? {} : location);
 }

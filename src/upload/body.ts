@@ -4,10 +4,12 @@
  * space checked every {@link CHECKPOINT_BYTES} and a full disk mapped to 507.
  */
 import type { Hash } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
+import { rm, type FileHandle } from 'node:fs/promises';
 import type { IncomingMessage } from 'node:http';
+import path from 'node:path';
+import { fsPath } from '../fs/names.js';
 import { HttpError } from '../http/errors.js';
-import { requireSpace } from './staging.js';
+import { createStaged, randomId, requireSpace } from './staging.js';
 
 /** How often (in bytes received) the free space is checked and `onCheckpoint` runs. */
 export const CHECKPOINT_BYTES = 16 * 1024 * 1024;
@@ -91,4 +93,36 @@ export function contentLength(req: IncomingMessage): number | null {
   if (value === undefined) return null;
   const n = Number(value);
   return Number.isSafeInteger(n) && n >= 0 ? n : null;
+}
+
+/**
+ * A whole request body (plain PUT, WebDAV PUT) into a new file of the staging folder `staging`, fsync'ed, then handed
+ * to `place`, which moves it where it belongs. 413 over `limit` (by `Content-Length`, or while it arrives), 507
+ * without the space, 400 for a body cut short. The staged file is removed unless `place` succeeded.
+ */
+export async function stageWholeBody<T>(
+  req: IncomingMessage,
+  staging: string,
+  limit: number,
+  place: (staged: string) => Promise<T>,
+): Promise<{ readonly placed: T; readonly bytes: number }> {
+  const declared = contentLength(req);
+  if (declared !== null && declared > limit) throw new HttpError(413, 'larger than --upload-max-size');
+  if (declared !== null) await requireSpace(staging, declared);
+  const staged = path.join(staging, `put-${randomId()}.part`);
+  const fh = await createStaged(staged);
+  let done = false;
+  try {
+    const got = await receiveBody(req, fh, { position: 0, limit, expected: declared, stagingDir: staging });
+    if (!got.complete || (declared !== null && got.bytes !== declared))
+      throw new HttpError(400, 'the client went away before the end of the body');
+    await fh.sync();
+    await fh.close();
+    const placed = await place(staged);
+    done = true;
+    return { placed, bytes: got.bytes };
+  } finally {
+    await fh.close().catch(() => undefined);
+    if (!done) await rm(fsPath(staged), { force: true });
+  }
 }

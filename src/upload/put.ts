@@ -4,18 +4,14 @@
  * `--upload-max-size` (413) or a full disk (507) leave nothing behind: the staging file is removed. The folder
  * must exist (409), as for WebDAV's PUT (RFC 4918 §9.7.1): a mistyped path is an error, not a new folder.
  */
-import { rm } from 'node:fs/promises';
-import path from 'node:path';
-import { fsPath } from '../fs/names.js';
 import { parseUrlPath } from '../fs/resolve.js';
 import { HttpError } from '../http/errors.js';
 import { encodePath } from '../http/url.js';
 import { bufferRepresentation } from '../respond/representation.js';
 import { send } from '../respond/send.js';
-import { contentLength, receiveBody } from './body.js';
+import { stageWholeBody } from './body.js';
 import type { UploadRequest } from './index.js';
 import { insideArea, placeFile, withTargetFolder, type TargetFolder } from './place.js';
-import { createStaged, randomId, requireSpace } from './staging.js';
 
 export async function servePut(u: UploadRequest): Promise<void> {
   const url = parseUrlPath(u.path, u.options);
@@ -28,34 +24,21 @@ export async function servePut(u: UploadRequest): Promise<void> {
     create: false,
   };
   if (!insideArea(target.area, target.folder)) throw new HttpError(403, 'outside the upload folder');
-  const declared = contentLength(u.req);
   const limit = u.settings.maxSize ?? Number.MAX_SAFE_INTEGER;
-  if (declared !== null && declared > limit) throw new HttpError(413, 'larger than --upload-max-size');
-  const dir = await u.store.staging();
-  if (declared !== null) await requireSpace(dir, declared);
+  const staging = await u.store.staging();
   await withTargetFolder(target, () => Promise.resolve()); // 409 or 403 before a byte is read
-  const staged = path.join(dir, `put-${randomId()}.part`);
-  const fh = await createStaged(staged);
-  let placed = false;
+  let got;
   try {
-    const got = await receiveBody(u.req, fh, { position: 0, limit, expected: declared, stagingDir: dir });
-    if (!got.complete || (declared !== null && got.bytes !== declared))
-      throw new HttpError(400, 'the client went away before the end of the body');
-    await fh.sync();
-    await fh.close();
-    const result = await withTargetFolder(target, (folder) =>
-      placeFile(staged, folder, name, u.settings.overwrite, u.configFile),
+    got = await stageWholeBody(u.req, staging, limit, (staged) =>
+      withTargetFolder(target, (folder) => placeFile(staged, folder, name, u.settings.overwrite, u.configFile)),
     );
-    placed = true;
-    u.options.logger?.info({ file: encodePath([...target.folder, result.name]), bytes: got.bytes }, 'uploaded');
-    await created(u, [...target.folder, result.name], result.replaced);
-  } finally {
-    await fh.close().catch(() => undefined);
-    if (!placed) {
-      await rm(fsPath(staged), { force: true });
-      u.options.logger?.debug({ url: u.req.url }, 'upload not completed: staging file removed');
-    }
+  } catch (err) {
+    u.options.logger?.debug({ url: u.req.url }, 'upload not completed: staging file removed');
+    throw err;
   }
+  const segments = [...target.folder, got.placed.name];
+  u.options.logger?.info({ file: encodePath(segments), bytes: got.bytes }, 'uploaded');
+  await created(u, segments, got.placed.replaced);
 }
 
 /** 201 Created with the new file's URL in `Location` (and as the body, for curl), or 204 for a replaced one. */
