@@ -1,7 +1,9 @@
 import { rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
+import http from 'node:http';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { descriptors } from '../src/fs/descriptors.js';
 import { request, start, tempDir, type Running } from './helpers.js';
 
 let root: string;
@@ -109,5 +111,52 @@ describe('the caches never serve a changed file', () => {
     } finally {
       await off.close();
     }
+  });
+});
+
+describe('downloads of one known file share its descriptor', () => {
+  /** Open `count` downloads of `p` that each read their headers and then stop reading; returns their sockets. */
+  async function stalled(p: string, count: number): Promise<http.ClientRequest[]> {
+    const requests: http.ClientRequest[] = [];
+    await Promise.all(
+      Array.from({ length: count }, () => {
+        return new Promise<void>((resolve, reject) => {
+          const req = http.get({ host: '127.0.0.1', port: srv.port, path: p, agent: false }, (res) => {
+            res.pause();
+            resolve();
+          });
+          req.once('error', reject);
+          requests.push(req);
+        });
+      }),
+    );
+    return requests;
+  }
+
+  it('four stalled downloads of a known 24 MiB file hold one descriptor, closed when the last ends', async () => {
+    await writeFile(path.join(root, 'shared.bin'), randomBytes(24 * 1024 * 1024));
+    await warm('/shared.bin');
+    const idle = descriptors.inUse;
+    const downloads = await stalled('/shared.bin', 4);
+    expect(descriptors.inUse - idle).toBe(1);
+    for (const req of downloads) req.destroy();
+    await expect.poll(() => descriptors.inUse, { timeout: 5_000 }).toBe(idle);
+  });
+
+  it('a download running when the file is replaced keeps the old descriptor; the next one opens the new file', async () => {
+    const f = path.join(root, 'swapped.bin');
+    const old = randomBytes(24 * 1024 * 1024);
+    const next = randomBytes(24 * 1024 * 1024);
+    await writeFile(f, old);
+    await writeFile(f + '.new', next);
+    await warm('/swapped.bin');
+    const idle = descriptors.inUse;
+    const [running] = await stalled('/swapped.bin', 1);
+    await rename(f + '.new', f);
+    const fresh = await request(srv.port, '/swapped.bin');
+    expect(sha(fresh.body)).toBe(sha(next));
+    expect(descriptors.inUse - idle).toBe(1); // the running download's, of the old file
+    running.destroy();
+    await expect.poll(() => descriptors.inUse, { timeout: 5_000 }).toBe(idle);
   });
 });

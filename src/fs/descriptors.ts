@@ -15,8 +15,11 @@ import { HttpError } from '../http/errors.js';
 export interface Holder {
   /** A read is in flight on the descriptor: it is not taken now. */
   readonly busy: boolean;
-  /** Close the descriptor now; the holder opens it again when it needs it. */
-  release(): void;
+  /**
+   * Give the descriptor back now; the holder opens it again when it needs it. False when that did not close it
+   * (other downloads share it).
+   */
+  release(): boolean;
 }
 
 /** A file this small is read in one go and its descriptor closed at once: it is never refused for lack of one. */
@@ -79,8 +82,7 @@ export class DescriptorBudget {
         continue;
       }
       this.holders.delete(holder);
-      holder.release();
-      return true;
+      if (holder.release()) return true;
     }
     return false;
   }

@@ -11,6 +11,19 @@ import { openKnown } from './open.js';
  */
 const reads = new Gate(Math.max(1, POOL_SIZE - 1));
 
+/** A descriptor lent to one download, and how to give it back: close it, or drop a share of it. */
+export interface FileLease {
+  readonly fh: FileHandle;
+  /** Giving it back now would close the descriptor (no other download shares it). */
+  readonly sole: boolean;
+  release(): Promise<void>;
+}
+
+/** A lease on a descriptor of one's own: giving it back closes it. */
+function own(fh: FileHandle): FileLease {
+  return { fh, sole: true, release: () => fh.close() };
+}
+
 /**
  * The file of one download: the handle the request opened (or, on a metadata-cache hit of a small cached
  * file, none until a block is missing). When descriptors run short and the client has not read for a
@@ -18,7 +31,7 @@ const reads = new Gate(Math.max(1, POOL_SIZE - 1));
  * continues only if it is still the very same file (inode, size, mtime, ctime), else it fails.
  */
 export class HeldFile implements Holder {
-  private fh: FileHandle | null;
+  private lease: FileLease | null;
   private opening: Promise<FileHandle> | null = null;
   private closed = false;
   private reads = 0;
@@ -27,11 +40,11 @@ export class HeldFile implements Holder {
   constructor(
     private readonly abs: string,
     private readonly identity: FileIdentity,
-    fh: FileHandle | null,
+    first: FileHandle | FileLease | null,
     private readonly budget: DescriptorBudget = descriptors,
   ) {
-    this.fh = fh;
-    if (fh) budget.touch(this);
+    this.lease = first === null || 'release' in first ? first : own(first);
+    if (first) budget.touch(this);
   }
 
   get busy(): boolean {
@@ -55,7 +68,7 @@ export class HeldFile implements Holder {
   /** The open handle, opening it now (identity-checked) if there is none. Rejects once closed. */
   handle(): Promise<FileHandle> {
     if (this.closed) return Promise.reject(new Error('file closed'));
-    if (this.fh) return Promise.resolve(this.fh);
+    if (this.lease) return Promise.resolve(this.lease.fh);
     this.opening ??= openKnown(this.abs, this.identity, 'resume').then(
       async (fh) => {
         this.opening = null;
@@ -63,7 +76,7 @@ export class HeldFile implements Holder {
           await fh.close();
           throw new Error('file closed');
         }
-        this.fh = fh;
+        this.lease = own(fh);
         this.budget.touch(this);
         return fh;
       },
@@ -75,12 +88,14 @@ export class HeldFile implements Holder {
     return this.opening;
   }
 
-  /** Give the handle back now (the budget asks; only when no read is in flight). */
-  release(): void {
-    const fh = this.fh;
-    this.fh = null;
+  /** Give the handle back now (the budget asks; only when no read is in flight). True if that closed it. */
+  release(): boolean {
+    const lease = this.lease;
+    this.lease = null;
     this.budget.drop(this);
-    void fh?.close().catch(() => undefined);
+    const closes = lease?.sole ?? false;
+    void lease?.release().catch(() => undefined);
+    return closes;
   }
 
   /** Close for good; later calls do nothing. */
@@ -88,8 +103,9 @@ export class HeldFile implements Holder {
     if (this.closed) return;
     this.closed = true;
     this.budget.drop(this);
-    const fh = this.fh ?? (await this.opening?.catch(() => null)) ?? null;
-    this.fh = null;
-    await fh?.close();
+    await this.opening?.catch(() => null); // an open under way closes what it opened: it sees `closed`
+    const lease = this.lease;
+    this.lease = null;
+    await lease?.release();
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import { BlockCache, identityKey } from '../fs/cache/blocks.js';
-import { KnownFiles, reopenKnown, StatBatcher } from '../fs/cache/files.js';
+import { KnownFiles, reopenKnown, SharedHandle, StatBatcher } from '../fs/cache/files.js';
 import { openInside } from '../fs/open.js';
 import { parseUrlPath, realRoot } from '../fs/resolve.js';
 import { HttpError, statusOf } from '../http/errors.js';
@@ -323,6 +323,7 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
         identity: stat,
         id: identityKey(stat),
         etag: fileETag(stat.size, stat.mtimeMs),
+        handle: new SharedHandle(abs, stat),
       });
       handedOver = true;
       return await sendFile(ctx, { fh, abs, stat }, name);

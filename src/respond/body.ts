@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { HeldFile } from '../fs/held.js';
+import { HeldFile, type FileLease } from '../fs/held.js';
 import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { FileChangedError, identityKey, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
@@ -27,6 +27,14 @@ export interface FileSource {
   readonly id?: string;
   /** Its file entity tag (`fileETag` of size and mtime), when already made. */
   readonly etag?: string;
+  /** Set when `fh` is a share of a descriptor (see fs/cache/files.ts): give it back with this, never close it. */
+  readonly lease?: FileLease;
+}
+
+/** Give back the handle of a source that will not be read: close it, or drop its share. */
+export function closeSource(source: FileSource): Promise<void> {
+  if (source.lease) return source.lease.release();
+  return source.fh ? source.fh.close() : Promise.resolve();
 }
 
 /**
@@ -41,7 +49,8 @@ export class FileSlot {
   private closed = false;
 
   constructor(readonly source: FileSource) {
-    this.held = source.fh ? new HeldFile(source.abs, source.stat, source.fh) : null;
+    const first = source.lease ?? source.fh;
+    this.held = first ? new HeldFile(source.abs, source.stat, first) : null;
   }
 
   /** Run `read` with the open handle; a file that is no longer the same throws {@link FileChangedError}. */

@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { sameIdentity, type BlockCache } from '../fs/cache/blocks.js';
 import { fileETag } from '../http/etag.js';
-import type { FileSource } from '../respond/body.js';
+import { closeSource, type FileSource } from '../respond/body.js';
 import { bufferRepresentation, fileRepresentation, type Representation } from '../respond/representation.js';
 import { compressedFile } from './compress.js';
 import { chooseEncoding, encodedETag, isCompressible, type Sibling, type SiblingIndex } from './encoding.js';
@@ -33,7 +33,10 @@ export interface RepresentInput {
 export async function representFile(input: RepresentInput): Promise<Chosen | null> {
   const { file, type, blocks } = input;
   const identity = (): Representation =>
-    fileRepresentation({ fh: file.fh, abs: file.abs, stat: file.stat, id: file.id, etag: file.etag, type }, blocks);
+    fileRepresentation(
+      { fh: file.fh, lease: file.lease, abs: file.abs, stat: file.stat, id: file.id, etag: file.etag, type },
+      blocks,
+    );
   const compressible = input.siblings !== null && isCompressible(type);
   const choice = chooseEncoding({
     contentType: type,
@@ -47,12 +50,12 @@ export async function representFile(input: RepresentInput): Promise<Chosen | nul
     case 'identity':
       return { rep: identity(), vary: choice.vary };
     case 'none-acceptable':
-      await file.fh?.close();
+      await closeSource(file);
       return null;
     case 'sibling': {
       const rep = await siblingRepresentation(choice.sibling, type, blocks);
       if (rep) {
-        await file.fh?.close();
+        await closeSource(file);
         return { rep, vary: true };
       }
       input.siblings?.forget(file.abs); // changed or gone since the lookup: the file itself, this time

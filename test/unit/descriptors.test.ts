@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { FileHandle } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BRIEF_BYTES, DescriptorBudget } from '../../src/fs/descriptors.js';
 import { HttpError } from '../../src/http/errors.js';
 
@@ -46,5 +46,44 @@ describe('DescriptorBudget at its limit, with no holder idle', () => {
     fh.emit('close');
     expect(budget.inUse).toBe(0);
     expect(() => budget.admit('new')).not.toThrow();
+  });
+});
+
+describe('DescriptorBudget taking a descriptor back from an idle download', () => {
+  beforeEach(() => vi.useFakeTimers({ toFake: ['Date'] }));
+  afterEach(() => vi.useRealTimers());
+
+  /** A holder idle since long ago, whose release closes its descriptor (`sole`) or only drops a share of it. */
+  const idle = (budget: DescriptorBudget, sole: boolean, released: string[], name: string): void => {
+    const holder = {
+      busy: false,
+      release: (): boolean => {
+        released.push(name);
+        return sole;
+      },
+    };
+    budget.touch(holder);
+  };
+
+  it('passes over holders that only share a descriptor until one release really closes one', () => {
+    const budget = new DescriptorBudget(1);
+    budget.track(handle());
+    const released: string[] = [];
+    idle(budget, false, released, 'share A');
+    idle(budget, false, released, 'share B');
+    idle(budget, true, released, 'own C');
+    vi.setSystemTime(Date.now() + 60_000);
+    expect(() => budget.admit('new')).not.toThrow();
+    expect(released).toEqual(['share A', 'share B', 'own C']);
+  });
+
+  it('refuses a new download when the idle holders only share descriptors', () => {
+    const budget = new DescriptorBudget(1);
+    budget.track(handle());
+    const released: string[] = [];
+    idle(budget, false, released, 'share A');
+    vi.setSystemTime(Date.now() + 60_000);
+    expect(() => budget.admit('new', 20 << 20)).toThrow(HttpError);
+    expect(released).toEqual(['share A']);
   });
 });

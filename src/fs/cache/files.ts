@@ -1,5 +1,6 @@
 import { stat, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import type { FileLease } from '../held.js';
 import { fsPath } from '../names.js';
 import { openKnown } from '../open.js';
 import { sameIdentity, type BlockCache, type FileIdentity } from './blocks.js';
@@ -16,6 +17,73 @@ export interface KnownFile {
   readonly id: string;
   /** Its entity tag, made once. */
   readonly etag: string;
+  /** The one descriptor the downloads streaming it now share. */
+  readonly handle: SharedHandle;
+}
+
+/**
+ * One descriptor of a known file, shared by every download of it that runs now, as nginx's open_file_cache
+ * does: the first opens it (identity-checked), the others take a share, the last to finish closes it. Ten
+ * clients fetching one film cost one descriptor and no open per request; a file replaced meanwhile is a new
+ * known file with its own descriptor, while the downloads already running keep reading the old one (POSIX
+ * semantics).
+ */
+export class SharedHandle {
+  private opening: Promise<FileHandle> | null = null;
+  private shares = 0;
+
+  constructor(
+    private readonly abs: string,
+    private readonly identity: FileIdentity,
+  ) {}
+
+  /** A share of the descriptor, opened first if no download holds it now. Rejects if it cannot be opened. */
+  async acquire(): Promise<FileLease> {
+    const opening = (this.opening ??= openKnown(this.abs, this.identity));
+    this.shares++;
+    let fh: FileHandle;
+    try {
+      fh = await opening;
+    } catch (err) {
+      this.shares--;
+      if (this.opening === opening) this.opening = null;
+      throw err;
+    }
+    return new Share(fh, this, opening);
+  }
+
+  /** Whether the share of the descriptor `opening` is the only one left. */
+  isSole(opening: Promise<FileHandle>): boolean {
+    return this.shares === 1 && this.opening === opening;
+  }
+
+  /** A share of the descriptor `opening` is given back: the last one closes it. */
+  giveBack(opening: Promise<FileHandle>, fh: FileHandle): Promise<void> {
+    if (--this.shares > 0 || this.opening !== opening) return Promise.resolve();
+    this.opening = null;
+    return fh.close();
+  }
+}
+
+/** One download's share of a {@link SharedHandle}, given back once. */
+class Share implements FileLease {
+  private released = false;
+
+  constructor(
+    readonly fh: FileHandle,
+    private readonly handle: SharedHandle,
+    private readonly opening: Promise<FileHandle>,
+  ) {}
+
+  get sole(): boolean {
+    return !this.released && this.handle.isSole(this.opening);
+  }
+
+  release(): Promise<void> {
+    if (this.released) return Promise.resolve();
+    this.released = true;
+    return this.handle.giveBack(this.opening, this.fh);
+  }
 }
 
 /**
@@ -44,9 +112,11 @@ export class KnownFiles {
   }
 }
 
-/** A known file confirmed unchanged, ready to send: its handle, or `null` when its one block is in memory. */
+/** A known file confirmed unchanged, ready to send: a share of its handle, or none when its one block is in memory. */
 export interface KnownSource {
   readonly fh: FileHandle | null;
+  /** The share `fh` belongs to: given back, never closed directly. */
+  readonly lease?: FileLease;
   readonly abs: string;
   readonly stat: Stats;
   /** The {@link identityKey} of `stat`. */
@@ -57,8 +127,8 @@ export interface KnownSource {
 
 /**
  * The known file again, if `current` (a fresh stat of its URL's path) shows it unchanged; `null` when it
- * changed, vanished or was swapped (resolve it from scratch). A download holds its descriptor from the
- * start, so a file replaced or deleted while it streams still sends the bytes it had when it started
+ * changed, vanished or was swapped (resolve it from scratch). A download holds (a share of) its descriptor
+ * from the start, so a file replaced or deleted while it streams still sends the bytes it had when it started
  * (POSIX semantics) — except a file of one block already in the memory cache, whose bytes are sent from
  * there (the same bytes) without opening it: the hot path of small files stays one `stat`.
  */
@@ -72,8 +142,8 @@ export async function reopenKnown(
   if (current.size === 0 || (current.size <= blocks.blockSize && blocks.peek(id, 0))) {
     return { fh: null, abs, stat: current, id, etag };
   }
-  const fh = await openKnown(abs, current).catch(() => null);
-  return fh && { fh, abs, stat: current, id, etag };
+  const lease = await known.handle.acquire().catch(() => null);
+  return lease && { fh: lease.fh, lease, abs, stat: current, id, etag };
 }
 
 /**
