@@ -143,6 +143,15 @@ describe('downloads of one known file share its descriptor', () => {
     await expect.poll(() => descriptors.inUse, { timeout: 5_000 }).toBe(idle);
   });
 
+  it('four simultaneous first downloads of a file not yet known end up on one descriptor', async () => {
+    await writeFile(path.join(root, 'fresh.bin'), randomBytes(24 * 1024 * 1024));
+    const idle = descriptors.inUse;
+    const downloads = await stalled('/fresh.bin', 4);
+    await expect.poll(() => descriptors.inUse - idle, { timeout: 5_000 }).toBe(1);
+    for (const req of downloads) req.destroy();
+    await expect.poll(() => descriptors.inUse, { timeout: 5_000 }).toBe(idle);
+  });
+
   it('a download running when the file is replaced keeps the old descriptor; the next one opens the new file', async () => {
     const f = path.join(root, 'swapped.bin');
     const old = randomBytes(24 * 1024 * 1024);

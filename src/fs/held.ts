@@ -20,7 +20,7 @@ export interface FileLease {
 }
 
 /** A lease on a descriptor of one's own: giving it back closes it. */
-function own(fh: FileHandle): FileLease {
+export function own(fh: FileHandle): FileLease {
   return { fh, sole: true, release: () => fh.close() };
 }
 

@@ -1,11 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { BlockCache, identityKey } from '../fs/cache/blocks.js';
-import { KnownFiles, reopenKnown, SharedHandle, StatBatcher } from '../fs/cache/files.js';
+import { BlockCache } from '../fs/cache/blocks.js';
+import { KnownFiles, reopenKnown, StatBatcher } from '../fs/cache/files.js';
 import { openInside } from '../fs/open.js';
 import { parseUrlPath, realRoot } from '../fs/resolve.js';
 import { HttpError, statusOf } from '../http/errors.js';
-import { fileETag } from '../http/etag.js';
 import { encodePath } from '../http/url.js';
 import { extensionOf } from '../pages/ui/kind.js';
 import { sendError } from '../respond/errors.js';
@@ -316,17 +315,10 @@ async function serveTarget(ctx: RequestContext, state: HandlerState, configFile:
       if (route.media) return await serveMedia(ctx, { abs, stat, name }, state.media, route.media);
       if (route.view && (await serveViewer(ctx, file, state.folders, { service: state.media, abs }))) return;
       if (vttRequest && (await serveSrtAsVtt(ctx, file))) return;
-      const joined = path.join(root, ...url.segments);
-      state.files.set(key, {
-        abs,
-        joined,
-        identity: stat,
-        id: identityKey(stat),
-        etag: fileETag(stat.size, stat.mtimeMs),
-        handle: new SharedHandle(abs, stat),
-      });
+      const handle = state.files.handleFor(key, { abs, joined: path.join(root, ...url.segments), stat });
       handedOver = true;
-      return await sendFile(ctx, { fh, abs, stat }, name);
+      const lease = await handle.adopt(fh);
+      return await sendFile(ctx, { fh: lease.fh, lease, abs, stat }, name);
     }
   } finally {
     if (!handedOver) await fh.close();

@@ -1,9 +1,10 @@
 import { stat, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import type { FileLease } from '../held.js';
+import { own, type FileLease } from '../held.js';
 import { fsPath } from '../names.js';
 import { openKnown } from '../open.js';
-import { sameIdentity, type BlockCache, type FileIdentity } from './blocks.js';
+import { fileETag } from '../../http/etag.js';
+import { identityKey, sameIdentity, type BlockCache, type FileIdentity } from './blocks.js';
 
 /** A URL path already resolved to a regular file inside the root (symlinks and containment checked). */
 export interface KnownFile {
@@ -50,6 +51,22 @@ export class SharedHandle {
       throw err;
     }
     return new Share(fh, this, opening);
+  }
+
+  /**
+   * A share for a download that opened the file itself (its first request, or one that raced it): `fh` becomes the
+   * shared descriptor when none is open; when one is, `fh` is closed and a share of that one is taken instead (so
+   * simultaneous first requests end up on one descriptor). `fh` must be this very file (its identity checked).
+   */
+  async adopt(fh: FileHandle): Promise<FileLease> {
+    if (this.opening === null) {
+      this.opening = Promise.resolve(fh);
+      return this.acquire();
+    }
+    const shared = await this.acquire().catch(() => null);
+    if (!shared) return own(fh);
+    await fh.close();
+    return shared;
   }
 
   /** Whether the share of the descriptor `opening` is the only one left. */
@@ -109,6 +126,26 @@ export class KnownFiles {
 
   delete(key: string): void {
     this.entries.delete(key);
+  }
+
+  /**
+   * The shared handle of the file just resolved and opened for `key`: this cache's, when it already knows that very
+   * file (a request that raced the first one), else that of a new entry.
+   */
+  handleFor(key: string, file: { readonly abs: string; readonly joined: string; readonly stat: Stats }): SharedHandle {
+    const { abs, joined, stat } = file;
+    const prior = this.entries.get(key);
+    if (prior && prior.abs === abs && sameIdentity(prior.identity, stat)) return prior.handle;
+    const handle = new SharedHandle(abs, stat);
+    this.set(key, {
+      abs,
+      joined,
+      identity: stat,
+      id: identityKey(stat),
+      etag: fileETag(stat.size, stat.mtimeMs),
+      handle,
+    });
+    return handle;
   }
 }
 
