@@ -9,7 +9,7 @@
 //
 // Every attack is bounded in time (a few seconds) and in connections; only 127.0.0.1 is ever contacted.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { join, resolve } from 'node:path';
@@ -362,6 +362,25 @@ function pad(n) {
   return String(n).padStart(2, '0');
 }
 
+/** Pages of kernel memory that TCP holds now (/proc/net/sockstat), or 0 where that cannot be read. */
+function tcpMemoryPages() {
+  try {
+    return Number(/^TCP:.* mem (\d+)/m.exec(readFileSync('/proc/net/sockstat', 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Wait (at most 30 s) until the sockets of the last attack have given their kernel memory back. The descriptor attacks
+ * fill the machine's TCP memory past tcp_mem; the next attack started at once would meet a kernel still under memory
+ * pressure, retransmitting with backoff, and measure that instead of the server.
+ */
+async function settleTcpMemory() {
+  const until = Date.now() + 30_000;
+  while (tcpMemoryPages() > 16_384 && Date.now() < until) await sleep(250);
+}
+
 /**
  * @param {{ id: string, bin: string }} build @param {Attack} attack @param {ReturnType<typeof makeTree>} tree
  */
@@ -440,6 +459,7 @@ async function main() {
   try {
     for (const attack of attacks) {
       for (const build of builds) {
+        await settleTcpMemory();
         console.error(`${attack.name} on ${build.id}…`);
         const r = await runOne(build, attack, tree);
         rows.push(r);
