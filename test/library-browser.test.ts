@@ -6,14 +6,14 @@
  * cover and play-through; widths, touch targets and axe-core at 390×844 (touch), 1,440×900 and
  * 1,920×1,080, light and dark.
  */
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, tempDir, type Running } from './helpers.js';
 import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
+import { violations } from './support/axe.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const demo = path.join(repo, 'files');
@@ -31,12 +31,10 @@ let odd: { root: string; cleanup(): Promise<void> };
 let oddSrv: Running;
 let phone: Chromium | undefined;
 let desktop: Chromium | undefined;
-let axeSource = '';
 
 beforeAll(async () => {
   if (SKIP_BROWSER) return;
   await mkdir(artifacts, { recursive: true });
-  axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   srv = await start({ root: demo });
   // Episodes whose names sort in another order than their numbers.
   const { dir, cleanup } = await tempDir('aqua-episodes-');
@@ -106,23 +104,6 @@ async function smallTargets(page: Page, selector: string): Promise<string[]> {
       .filter(({ box }) => box.width < 44 || box.height < 44)
       .map(({ e, box }) => `${(e.textContent ?? '').trim().slice(0, 30)} ${box.width}×${box.height}`),
   );
-}
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-async function violations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return found
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} ${JSON.stringify(n.target)}: ${n.failureSummary ?? ''}`));
 }
 
 describe.skipIf(SKIP_BROWSER)('the library view', () => {

@@ -6,8 +6,7 @@
  * swipes in the image viewer. Videos are made with ffmpeg: tiny, a second or twelve long.
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { copyFile, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -18,6 +17,7 @@ import { lanAddresses } from '../src/http/lan.js';
 import { tempDir } from './helpers.js';
 import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
 import { overflow } from './support/library.js';
+import { violations } from './support/axe.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const docs = path.join(repo, 'docs');
@@ -265,25 +265,6 @@ describe.skipIf(SKIP_BROWSER)('the player remembers', () => {
     await page.screenshot({ path: path.join(docs, 'player-phone.png'), fullPage: true });
   });
 });
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** axe-core's serious and critical violations on the page as it is now (evaluated outside the page's CSP). */
-async function violations(page: Page): Promise<string[]> {
-  const axe = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  await page.evaluate(axe);
-  const found = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
-    return (await run.run()).violations;
-  });
-  return found
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} ${JSON.stringify(n.target)}: ${n.failureSummary ?? ''}`));
-}
 
 describe.skipIf(SKIP_BROWSER)('the library pages', () => {
   // After the player tests: the folder pages have their rows and marks.

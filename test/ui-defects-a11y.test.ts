@@ -3,14 +3,14 @@
  * violation (contrast included) on the listing, player, image, text and error pages, in light and dark;
  * every row's download link is named after its file; error pages have landmarks.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, type Running } from './helpers.js';
 import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
 import { artifacts, LONG, makeLibrary, viewUrl, type Library } from './support/library.js';
+import { violations } from './support/axe.js';
 
 const PAGES = {
   listing: '/Series/Season%201/',
@@ -24,12 +24,10 @@ const PAGES = {
 let library: Library;
 let srv: Running;
 let browser: Chromium | undefined;
-let axeSource = '';
 
 beforeAll(async () => {
   if (SKIP_BROWSER) return;
   await mkdir(artifacts, { recursive: true });
-  axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
   library = await makeLibrary();
   srv = await start({ root: library.root });
   browser = await launchChromium({ viewport: { width: 1000, height: 700 }, locale: 'en-US', colorScheme: 'light' });
@@ -48,24 +46,6 @@ async function open(url: string, colorScheme: 'light' | 'dark'): Promise<Page> {
   await page.emulateMedia({ colorScheme });
   await page.goto(srv.url + url, { waitUntil: 'load' });
   return page;
-}
-
-interface Violation {
-  id: string;
-  impact: string | null;
-  nodes: { target: unknown[]; failureSummary?: string }[];
-}
-
-/** axe-core's serious and critical violations on the page as it is now (evaluated outside the page's CSP). */
-async function violations(page: Page): Promise<string[]> {
-  await page.evaluate(axeSource);
-  const found = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
-    return (await axe.run()).violations;
-  });
-  return found
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .flatMap((v) => v.nodes.map((n) => `${v.id} ${JSON.stringify(n.target)}: ${n.failureSummary ?? ''}`));
 }
 
 describe.skipIf(SKIP_BROWSER)('accessibility', () => {

@@ -2,57 +2,25 @@
  * Uploads over HTTP/2 (what browsers speak to `--tls-cert`): a PUT and a tus upload arrive byte-exact, and a
  * folder download never includes the staging folder, even with `--dotfiles`.
  */
-import { mkdir, readFile } from 'node:fs/promises';
-import http2 from 'node:http2';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAquaServer, type AquaServer } from '../src/index.js';
-import type { Http2SecureServer } from 'node:http2';
-import { tempDir } from './helpers.js';
-import { makeCert } from './stress/support.js';
+import { h2Request, startH2, type H2Fixture } from './support/h2.js';
 import { metadata, randomBytesOf, sha256, TUS } from './support/upload.js';
 
+let fx: H2Fixture;
 let root: string;
-let cleanup: () => Promise<void>;
-let aqua: AquaServer<Http2SecureServer>;
-let session: http2.ClientHttp2Session;
 
 beforeAll(async () => {
-  const t = await tempDir('aqua-upload-h2-');
-  cleanup = t.cleanup;
-  root = path.join(t.dir, 'root');
-  await mkdir(root);
-  const { cert, keyFile } = makeCert(t.dir);
-  const key = await readFile(keyFile);
-  aqua = createAquaServer({ root, tls: { cert, key }, upload: true, uploadAnonymous: true, dotfiles: true });
-  const { port } = await aqua.listen(0, '127.0.0.1');
-  session = http2.connect(`https://127.0.0.1:${port}`, { ca: cert });
+  fx = await startH2('aqua-upload-h2-', { upload: true, uploadAnonymous: true, dotfiles: true });
+  root = fx.root;
 });
 
-afterAll(async () => {
-  session?.close();
-  await aqua?.close();
-  await cleanup?.();
-});
+afterAll(() => fx?.close());
 
 /** One HTTP/2 request on the shared session. */
-function h2(
-  method: string,
-  target: string,
-  headers: Record<string, string> = {},
-  body?: Buffer,
-): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: Buffer }> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': method, ':path': target, ...headers });
-    let head: http2.IncomingHttpHeaders = {};
-    const chunks: Buffer[] = [];
-    stream.on('response', (h) => (head = h));
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve({ status: Number(head[':status']), headers: head, body: Buffer.concat(chunks) }));
-    stream.on('error', reject);
-    stream.end(body);
-  });
-}
+const h2 = (method: string, target: string, headers: Record<string, string> = {}, body?: Buffer) =>
+  h2Request(fx.session, method, target, headers, body);
 
 describe('uploads over HTTP/2', () => {
   it('PUT arrives byte-exact: 201 with Location', async () => {

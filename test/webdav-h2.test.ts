@@ -2,58 +2,32 @@
  * WebDAV over HTTP/2 (what a client speaks to `--tls-cert` when it can): MKCOL, PUT, a streamed PROPFIND, MOVE
  * with an absolute `Destination` checked against `:authority`, LOCK and a PUT that needs its token, DELETE.
  */
-import { mkdir, readdir, readFile } from 'node:fs/promises';
-import http2 from 'node:http2';
-import type { Http2SecureServer } from 'node:http2';
+import { readdir, readFile } from 'node:fs/promises';
+import type http2 from 'node:http2';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAquaServer, type AquaServer } from '../src/index.js';
-import { tempDir } from './helpers.js';
-import { makeCert } from './stress/support.js';
+import { h2Request, startH2, type H2Fixture } from './support/h2.js';
 
+let fx: H2Fixture;
 let root: string;
 let origin: string;
-let cleanup: () => Promise<void>;
-let aqua: AquaServer<Http2SecureServer>;
-let session: http2.ClientHttp2Session;
 
 beforeAll(async () => {
-  const t = await tempDir('aqua-dav-h2-');
-  cleanup = t.cleanup;
-  root = path.join(t.dir, 'root');
-  await mkdir(root);
-  const { cert, keyFile } = makeCert(t.dir);
-  const key = await readFile(keyFile);
-  aqua = createAquaServer({ root, tls: { cert, key }, webdav: true, upload: true, uploadAnonymous: true });
-  const { port } = await aqua.listen(0, '127.0.0.1');
-  origin = `https://127.0.0.1:${port}`;
-  session = http2.connect(origin, { ca: cert });
+  fx = await startH2('aqua-dav-h2-', { webdav: true, upload: true, uploadAnonymous: true });
+  ({ root, origin } = fx);
 });
 
-afterAll(async () => {
-  session?.close();
-  await aqua?.close();
-  await cleanup?.();
-});
+afterAll(() => fx?.close());
 
-function h2(
+/** One HTTP/2 request on the shared session, its body as text. */
+async function h2(
   method: string,
   target: string,
   headers: Record<string, string> = {},
   body?: Buffer,
 ): Promise<{ status: number; headers: http2.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const stream = session.request({ ':method': method, ':path': target, ...headers });
-    let head: http2.IncomingHttpHeaders = {};
-    const chunks: Buffer[] = [];
-    stream.on('response', (h) => (head = h));
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () =>
-      resolve({ status: Number(head[':status']), headers: head, body: Buffer.concat(chunks).toString() }),
-    );
-    stream.on('error', reject);
-    stream.end(body);
-  });
+  const res = await h2Request(fx.session, method, target, headers, body);
+  return { ...res, body: res.body.toString() };
 }
 
 const LOCK = Buffer.from(
