@@ -7,6 +7,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BlockCache } from '../src/fs/cache/blocks.js';
 import { InFlightBudget, MAX_CHUNK, inFlight } from '../src/respond/budget.js';
+import { RUNS_AFTER_BYTES } from '../src/respond/body.js';
 import { sleep, start, tempDir, type Running } from './helpers.js';
 
 const KiB = 1024;
@@ -173,6 +174,24 @@ describe('large files read in runs through the buffer pool', () => {
   afterAll(async () => {
     await server.close();
     await cleanup();
+  });
+
+  it('reads block by block until the client has taken RUNS_AFTER_BYTES, then in runs', async () => {
+    const content = Buffer.alloc(RUNS_AFTER_BYTES + 8 * MiB);
+    for (let i = 0; i + 4 <= content.length; i += 4) content.writeUInt32LE(i, i);
+    await writeFile(path.join(dir, 'fresh.bin'), content);
+    const runs = vi.spyOn(BlockCache.prototype, 'getRun');
+    const blocks = vi.spyOn(BlockCache.prototype, 'get');
+    try {
+      const body = await download(server.port, '/fresh.bin');
+      expect(body.digest).toBe(createHash('sha256').update(content).digest('hex'));
+      expect(runs).toHaveBeenCalled();
+      const firstRun = Math.min(...runs.mock.invocationCallOrder);
+      const before = blocks.mock.invocationCallOrder.filter((order) => order < firstRun).length;
+      expect(before).toBe(RUNS_AFTER_BYTES / (64 * KiB));
+    } finally {
+      vi.restoreAllMocks();
+    }
   });
 
   it('sends every byte in place to concurrent downloads, whole and ranged (reused buffers never mix)', async () => {

@@ -93,14 +93,14 @@ export function cachedSpan(id: string, span: ByteSpan, blocks: BlockCache): Buff
  * the slot does, once.
  */
 /**
- * Multi-block reads are off: with them, a stalled download whose handle the descriptor budget took back
- * sometimes ended early when its client read on (test/stress/descriptors.test.ts, 1 to 3 runs in 6).
- * Traced so far (pumps and file reads counted every 3 s in the server): no read is in flight or queued
- * and no body failed — the stuck response's pump waits in `drained()` for a `drain` that never comes
- * while its client reads; the client gets 4–8 MiB, then nothing. Block-by-block (64 KiB) writes do not
- * show it. The cause is not found yet.
+ * A body reads in runs of blocks only once its client has taken this much: more than the kernel's socket buffers
+ * on both ends can hold (tcp_wmem 4 MiB + an autotuned receive buffer), so only a client that really reads gets
+ * there. A client that stops early — the thousands of stalled downloads of the descriptor attack — has only ever
+ * been sent single blocks. With runs from the first byte, such a download, resumed after the attack had pushed the
+ * kernel past tcp_mem, was seen stuck for 30 s in retransmission backoff (test/stress/descriptors.test.ts, 1 run
+ * in 3; `ss -ti` showed backoff 6, rto 13 s).
  */
-const RUNS = false;
+export const RUNS_AFTER_BYTES = 16 * 1024 * 1024;
 
 export async function* fileSpan(
   slot: FileSlot,
@@ -114,14 +114,15 @@ export async function* fileSpan(
   const last = Math.floor(end / blockSize);
   // Runs only for a file the cache does not keep: a cached file is served block by block from memory after its
   // first reader, and curl's --limit-rate was seen to stop limiting when a small file came in 1 MiB writes.
-  const runs = RUNS && !blocks.keepsRuns(size);
+  const runs = !blocks.keepsRuns(size);
+  let sent = 0;
   const lease = inFlight.open();
   try {
     for (let index = Math.floor(start / blockSize); index <= last;) {
       // `bytes` starts at block `index`: one cached block, or a run of blocks read at once.
       let bytes = blocks.peek(id, index);
       if (!bytes) {
-        const count = runs ? Math.min(lease.blocksPerRead(blockSize), last - index + 1) : 1;
+        const count = runs && sent >= RUNS_AFTER_BYTES ? Math.min(lease.blocksPerRead(blockSize), last - index + 1) : 1;
         const at = index;
         bytes = await slot.use((fh) =>
           count > 1 ? blocks.getRun(fh, id, at, count, size, scratch) : blocks.get(fh, id, at, size),
@@ -130,6 +131,7 @@ export async function* fileSpan(
       const offset = index * blockSize;
       const from = Math.max(start - offset, 0);
       const to = Math.min(end - offset + 1, bytes.length);
+      sent += to - from;
       yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
       index += Math.ceil(bytes.length / blockSize);
     }
