@@ -2,18 +2,12 @@
  * The library grid with real thumbnails (issue 14 on top of issue 15's `?thumb`): with ffmpeg, each card's
  * picture is the server's thumbnail — a JPEG at most 320 px — for a film's frame, a photo and a poster.
  */
-import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { start, tempDir, type Running } from './helpers.js';
 import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
-import { NO_FFMPEG } from './support/media.js';
-
-const run = promisify(execFile);
-const ffmpeg = (args: string[]): Promise<unknown> =>
-  run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args]);
+import { ffmpeg, NO_FFMPEG } from './support/media.js';
 
 describe.skipIf(SKIP_BROWSER || NO_FFMPEG !== '')(`library grid thumbnails${NO_FFMPEG}`, () => {
   let root: string;

@@ -10,17 +10,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request, start, tempDir, type Running } from './helpers.js';
-import { mediaChildren, NO_FFMPEG } from './support/media.js';
+import { ffmpeg, H264, mediaChildren, NO_FFMPEG } from './support/media.js';
 import { defaultThumbJobs } from '../src/media/service.js';
 
 const run = promisify(execFile);
 let root: { dir: string; cleanup: () => Promise<void> };
 let cache: { dir: string; cleanup: () => Promise<void> };
 let srv: Running;
-
-async function ffmpeg(args: string[]): Promise<void> {
-  await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args]);
-}
 
 /** Width and height of a JPEG, read by ffprobe. */
 async function dimensions(bytes: Buffer, dir: string): Promise<[number, number]> {
@@ -49,18 +45,7 @@ describe.skipIf(NO_FFMPEG !== '')(`?thumb${NO_FFMPEG}`, () => {
     scratch = await tempDir('aqua-thumb-scratch-');
     const d = root.dir;
     const lavfi = ['-f', 'lavfi', '-i', 'testsrc=size=640x360:rate=10'];
-    await ffmpeg([
-      ...lavfi,
-      '-t',
-      '5',
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      path.join(d, 'film.mkv'),
-    ]);
+    await ffmpeg([...lavfi, '-t', '5', ...H264, path.join(d, 'film.mkv')]);
     await ffmpeg([...lavfi, '-t', '2', '-c:v', 'mpeg4', path.join(d, 'old.avi')]);
     await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=400x1200', '-frames:v', '1', path.join(d, 'tall.png')]);
     await ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=100x80', '-frames:v', '1', path.join(d, 'small.jpg')]);

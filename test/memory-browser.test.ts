@@ -5,11 +5,9 @@
  * that Cancel stops, next across seasons, a share link with `#t=` and a LAN address, its QR code — and
  * swipes in the image viewer. Videos are made with ffmpeg: tiny, a second or twelve long.
  */
-import { execFile } from 'node:child_process';
 import { copyFile, mkdir, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAquaServer, type AquaServer } from '../src/index.js';
@@ -18,6 +16,7 @@ import { tempDir } from './helpers.js';
 import { launchChromium, SKIP_BROWSER, type Chromium } from './support/chromium.js';
 import { overflow } from './support/library.js';
 import { violations } from './support/axe.js';
+import { ffmpeg, H264 } from './support/media.js';
 
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const docs = path.join(repo, 'docs');
@@ -34,19 +33,7 @@ const errors: string[] = [];
 /** An H.264 video of `seconds`, 96×64 at 10 fps, with a quiet tone: a few KiB. */
 async function tinyVideo(file: string, seconds: number): Promise<void> {
   const lavfi = ['-f', 'lavfi', '-i', 'testsrc=size=96x64:rate=10', '-f', 'lavfi', '-i', 'sine=frequency=300'];
-  const codecs = [
-    '-t',
-    String(seconds),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-  ];
-  await promisify(execFile)('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...lavfi, ...codecs, file]);
+  await ffmpeg([...lavfi, '-t', String(seconds), ...H264, '-c:a', 'aac', file]);
 }
 
 async function place(src: string, file: string, ageDays: number): Promise<void> {

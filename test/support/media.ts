@@ -47,9 +47,13 @@ function sources(size: string): string[] {
   ];
 }
 
-const h264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '48'];
+/** Fast H.264 that every browser plays. */
+export const H264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '48'];
+/** XviD video and MP3 audio: what browsers cannot play (transcoded). */
+const XVID = ['-c:v', 'mpeg4', '-vtag', 'XVID', '-c:a', 'libmp3lame'];
 
-async function ffmpeg(args: string[]): Promise<void> {
+/** Run ffmpeg quietly, never reading stdin, overwriting its output. */
+export async function ffmpeg(args: string[]): Promise<void> {
   await run('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-nostdin', '-y', ...args]);
 }
 
@@ -57,18 +61,8 @@ async function ffmpeg(args: string[]): Promise<void> {
 export async function makeSamples(dir: string): Promise<void> {
   const out = (name: string): string => path.join(dir, name);
   const t = ['-t', SECONDS];
-  await ffmpeg([...sources('320x240'), ...t, ...h264, '-c:a', 'ac3', out('H264 AC3.mkv')]);
-  await ffmpeg([
-    ...sources('320x240'),
-    ...t,
-    '-c:v',
-    'mpeg4',
-    '-vtag',
-    'XVID',
-    '-c:a',
-    'libmp3lame',
-    out('XviD MP3.avi'),
-  ]);
+  await ffmpeg([...sources('320x240'), ...t, ...H264, '-c:a', 'ac3', out('H264 AC3.mkv')]);
+  await ffmpeg([...sources('320x240'), ...t, ...XVID, out('XviD MP3.avi')]);
   const x265 = ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error'];
   await ffmpeg([...sources('320x240'), ...t, ...x265, '-c:a', 'aac', out('HEVC AAC.mkv')]);
   await ffmpeg([...sources('320x240'), ...t, '-c:v', 'mpeg2video', '-c:a', 'mp2', out('TV recording.ts')]);
@@ -76,23 +70,12 @@ export async function makeSamples(dir: string): Promise<void> {
   await writeFile(srt, '1\n00:00:00,200 --> 00:00:09,800\nHello from inside the film\n\n');
   const subs = ['-f', 'srt', '-i', srt, '-map', '0:v', '-map', '1:a', '-map', '2:s', '-c:s', 'srt'];
   const lang = ['-metadata:s:s:0', 'language=eng'];
-  await ffmpeg([...sources('320x240'), ...subs, ...t, ...h264, '-c:a', 'aac', ...lang, out('Embedded SRT.mkv')]);
+  await ffmpeg([...sources('320x240'), ...subs, ...t, ...H264, '-c:a', 'aac', ...lang, out('Embedded SRT.mkv')]);
 }
 
 /** A 720p XviD film for the time limits (transcoded, so its segments take a while): `seconds` long. */
 export async function make720p(file: string, seconds: number): Promise<void> {
-  await ffmpeg([
-    ...sources('1280x720'),
-    '-t',
-    String(seconds),
-    '-c:v',
-    'mpeg4',
-    '-vtag',
-    'XVID',
-    '-c:a',
-    'libmp3lame',
-    file,
-  ]);
+  await ffmpeg([...sources('1280x720'), '-t', String(seconds), ...XVID, file]);
 }
 
 /** Process ids of the running ffmpeg/ffprobe children of `pid` (read from /proc). */
