@@ -85,14 +85,6 @@ export function cachedSpan(id: string, span: ByteSpan, blocks: BlockCache): Buff
 }
 
 /**
- * The bytes of one inclusive span of a file, from the shared {@link BlockCache} (blocks missing there are
- * read through the slot's one handle, and cached). A miss reads as many blocks at once as the process-wide
- * {@link inFlight} budget grants this body for the load now: up to 1 MiB when few clients stream, one
- * block when many do. Only the span is read, and never more than the size the response promised: a file
- * that shrank throws {@link FileChangedError}. It does not close the handle: the representation that owns
- * the slot does, once.
- */
-/**
  * A body reads in runs of blocks only once its client has taken this much: more than the kernel's socket buffers
  * on both ends can hold (tcp_wmem 4 MiB + an autotuned receive buffer), so only a client that really reads gets
  * there. A client that stops early — the thousands of stalled downloads of the descriptor attack — has only ever
@@ -102,6 +94,14 @@ export function cachedSpan(id: string, span: ByteSpan, blocks: BlockCache): Buff
  */
 export const RUNS_AFTER_BYTES = 16 * 1024 * 1024;
 
+/**
+ * The bytes of one inclusive span of a file, from the shared {@link BlockCache} (blocks missing there are read
+ * through the slot's one handle, and cached). For a file the cache does not keep whole, a miss reads as many
+ * blocks at once as the process-wide {@link inFlight} budget grants this body for the load now — up to 1 MiB when
+ * few clients stream, one block when many do — once {@link RUNS_AFTER_BYTES} have been sent. Only the span is
+ * read, and never more than the size the response promised: a file that shrank throws {@link FileChangedError}.
+ * It does not close the handle: the representation that owns the slot does, once.
+ */
 export async function* fileSpan(
   slot: FileSlot,
   span: ByteSpan,
