@@ -4,6 +4,8 @@
 // (HTTP/1.1 and HTTP/2) and 100 clients with h2load (both protocols). Every load generator runs
 // under bash's `times`, so each row also says how much CPU the generator itself used.
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
 import { closeSync, existsSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -18,13 +20,18 @@ export const BIG_FILE = 'big.bin';
 export const MIB_FILE = '1MiB.bin';
 export const LISTING_DIR = 'dir10k';
 export const LISTING_ENTRIES = 10_000;
+/** The huge folder of the first-byte and loop-delay rows (issue 18: a 100,000-entry folder). */
+export const HUGE_DIR = 'dir100k';
+export const HUGE_ENTRIES = 100_000;
+/** The small file the huge-folder row probes while listings run. */
+const PROBE_FILE = '13B.bin';
 /** One seek: a 1 MiB range, as a video player asks for. */
 export const SEEK_SPAN = 1024 * 1024;
 
 /**
  * @typedef {object} LimitRow
  * @property {string} row          e.g. 'one connection'
- * @property {'throughput' | 'rps'} unit
+ * @property {'throughput' | 'rps' | 'ms'} unit
  * @property {number | null} value  bytes/s or requests/s
  * @property {number | null} genCpu load generator's CPU seconds per wall second (1 = one core busy)
  * @property {string} command
@@ -50,12 +57,19 @@ export function makeBigFile(dir, bytes) {
   return bytes;
 }
 
-/** A folder of 10,000 empty files, as the listing row asks for. */
+/** A folder of 10,000 empty files, as the listing row asks for, and one of 100,000 for the huge-folder rows. */
 export function makeListingDir(dir) {
-  const folder = join(dir, LISTING_DIR);
-  mkdirSync(folder, { recursive: true, mode: 0o755 });
-  for (let i = 0; i < LISTING_ENTRIES; i++) {
-    closeSync(openSync(join(folder, `entry-${String(i).padStart(5, '0')}.txt`), 'w', 0o644));
+  /** @type {[string, number][]} */
+  const folders = [
+    [LISTING_DIR, LISTING_ENTRIES],
+    [HUGE_DIR, HUGE_ENTRIES],
+  ];
+  for (const [name, count] of folders) {
+    const folder = join(dir, name);
+    mkdirSync(folder, { recursive: true, mode: 0o755 });
+    for (let i = 0; i < count; i++) {
+      closeSync(openSync(join(folder, `entry-${String(i).padStart(6, '0')}.txt`), 'w', 0o644));
+    }
   }
 }
 
@@ -210,6 +224,7 @@ export async function plainRows(o) {
     );
   }
   if (o.listing) {
+    rows.push(...(await hugeFolderRows(o.port)));
     rows.push(
       await wrkRow('10,000-entry listing, 10 clients', 'rps', `${base}${LISTING_DIR}/`, {
         conc: 10,
@@ -244,4 +259,87 @@ export async function tlsRows(o) {
     await h2loadRow('TLS HTTP/1.1 100 clients (1 MiB)', base + MIB_FILE, { conc: 100, perClient, h1: true }),
     await h2loadRow('TLS HTTP/2 100 clients (1 MiB)', base + MIB_FILE, { conc: 100, perClient, h1: false }),
   ];
+}
+
+/**
+ * GET `target` on a fresh connection; milliseconds to the first byte and to the end.
+ * @param {number} port @param {string} target
+ * @returns {Promise<{ firstMs: number, totalMs: number, bytes: number }>}
+ */
+function timedGet(port, target) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let firstMs = -1;
+    let bytes = 0;
+    const socket = net.connect(port, '127.0.0.1', () =>
+      socket.write(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`),
+    );
+    socket.setTimeout(120_000, () => socket.destroy(new Error('timeout')));
+    socket.on('data', (d) => {
+      if (firstMs < 0) firstMs = performance.now() - t0;
+      bytes += d.length;
+    });
+    socket.once('end', () => resolve({ firstMs, totalMs: performance.now() - t0, bytes }));
+    socket.once('error', reject);
+  });
+}
+
+/**
+ * The huge-folder rows: the first byte of the first (cold) listing of a 100,000-entry folder, then the
+ * p99 of 13-byte requests (one keep-alive connection, one after another) while 8 listings of it run.
+ * @param {number} port
+ * @returns {Promise<LimitRow[]>}
+ */
+async function hugeFolderRows(port) {
+  const first = '100,000-entry folder: first byte (cold)';
+  const delay = '100,000-entry folder: 13 B p99 during 8 listings';
+  const command = `node bench/lib/limits.js hugeFolderRows (GET /${HUGE_DIR}/, then 8 at once and /${PROBE_FILE} in a loop)`;
+  /** @type {(error: string) => LimitRow[]} */
+  const failed = (error) =>
+    [first, delay].map((row) => ({
+      row,
+      unit: /** @type {const} */ ('ms'),
+      value: null,
+      genCpu: null,
+      command,
+      error,
+    }));
+  try {
+    const cold = await timedGet(port, `/${HUGE_DIR}/`);
+    if (cold.bytes < HUGE_ENTRIES * 20) return failed(`the listing was ${cold.bytes} bytes`);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const probe = () =>
+      new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        http
+          .get({ host: '127.0.0.1', port, path: `/${PROBE_FILE}`, agent }, (res) => {
+            res.resume();
+            res.once('end', () =>
+              res.statusCode === 200 ? resolve(performance.now() - t0) : reject(new Error(`${res.statusCode}`)),
+            );
+          })
+          .once('error', reject);
+      });
+    await probe();
+    let done = false;
+    const listings = Promise.all(
+      Array.from({ length: 8 }, (_, i) => timedGet(port, `/${HUGE_DIR}/${i % 2 ? '?sort=size' : ''}`)),
+    ).finally(() => (done = true));
+    const times = [];
+    const started = performance.now();
+    while (!done && performance.now() - started < 120_000) {
+      times.push(await probe());
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await listings;
+    agent.destroy();
+    times.sort((a, b) => a - b);
+    const p99 = times[Math.min(times.length - 1, Math.floor(times.length * 0.99))] ?? null;
+    return [
+      { row: first, unit: 'ms', value: cold.firstMs, genCpu: null, command },
+      { row: delay, unit: 'ms', value: p99, genCpu: null, command: `${command}: ${times.length} probes` },
+    ];
+  } catch (err) {
+    return failed(err instanceof Error ? err.message : String(err));
+  }
 }

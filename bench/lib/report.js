@@ -462,6 +462,7 @@ export function svg(results) {
 
 function fmtLimit(row) {
   if (!row || row.value === null) return row ? 'failed' : '–';
+  if (row.unit === 'ms') return `${row.value.toFixed(row.value < 10 ? 1 : 0)} ms`;
   return row.unit === 'rps' ? `${fmtCount(row.value)} r/s` : fmtRate(row.value);
 }
 
@@ -515,6 +516,18 @@ export function checkLimitTargets(results) {
     'TLS HTTP/2 100 clients (1 MiB)',
   ])
     vs(name, 'nginx', 0.6);
+  const within = (name, most) => {
+    const a = limitOf(aqua, name);
+    if (!a) return;
+    const nginx = limitOf(ok('nginx'), name);
+    out.push({
+      target: `${name}: ≤ ${most} ms`,
+      value: `${fmtLimit(a)}${nginx ? ` (nginx ${fmtLimit(nginx)})` : ''}`,
+      met: a.value <= most,
+    });
+  };
+  within('100,000-entry folder: first byte (cold)', 100);
+  within('100,000-entry folder: 13 B p99 during 8 listings', 20);
   const hello = ok('node-hello');
   for (const run of aqua.runs.filter((r) => r.sizeBytes === 13 && !r.error)) {
     const h = hello?.runs.find((x) => x.sizeBytes === 13 && x.conc === run.conc && !x.error);

@@ -89,6 +89,7 @@ function listingPolicy(ctx: RequestContext): ReadEntriesOptions {
     root: ctx.root,
     dotfiles: options.dotfiles,
     followSymlinks: options.followSymlinks,
+    fs: options.folderFs,
     onRawName: (name: string) => reportRawName(ctx, name),
   };
 }
@@ -101,8 +102,11 @@ function uploadsHere(ctx: RequestContext): boolean {
 
 /** Folders up to this many entries are sent whole (at most a few hundred KiB of page). */
 const WHOLE_ENTRIES = 2_000;
-/** How long a listing waits for the folder's names before it starts streaming instead. */
-const WHOLE_WAIT_MS = 250;
+/**
+ * How long a listing waits for the folder's names before it starts streaming instead: short, so that a
+ * huge folder or a slow disk shows the page's head at once (issue 18: within 100 ms) while the names are read.
+ */
+const WHOLE_WAIT_MS = 30;
 
 const delay = (ms: number): Promise<null> => new Promise((resolve) => setTimeout(() => resolve(null), ms).unref());
 

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { NODE_FS, type FolderFs } from '../fs/entries.js';
 import type { Logger } from '../log.js';
 import type { TranscodeQuality } from '../media/args.js';
 import { resolveUploadSettings, type UploadSettings } from '../upload/options.js';
@@ -103,6 +104,11 @@ export interface ServeOptions extends SiteOptions {
   private?: boolean;
   /** Send `Access-Control-Allow-Origin: *` and answer CORS preflights (`--cors`). Default `false`. */
   cors?: boolean;
+  /**
+   * The file-system calls a folder listing makes (`opendir`, `stat`, `realpath`; no CLI flag). Default: node:fs
+   * through libuv's thread pool. A test double can add latency here, as a slow disk or a network mount would.
+   */
+  folderFs?: FolderFs;
   /**
    * Bytes read from a file per chunk, and the size of a block in the memory cache: an integer, at
    * least 1024 (no CLI flag). Default 64 KiB.
@@ -226,6 +232,8 @@ export type ShareTokenMaker = (segments: readonly string[], folder: boolean) => 
 export type ResolvedServeOptions = Readonly<typeof SERVE_DEFAULTS> & {
   /** Uploads, or `null` when they are off (see `upload/options.ts`). */
   readonly upload: UploadSettings | null;
+  /** See {@link ServeOptions.folderFs}. */
+  readonly folderFs: FolderFs;
 };
 
 /** A whole-number option within `min`–`max`, or a `RangeError` that names it. */
@@ -254,7 +262,7 @@ export function resolveServeOptions(options: ServeOptions = {}): ResolvedServeOp
   checkInteger('mediaCacheBytes', resolved.mediaCacheBytes, 0);
   if (!['low', 'medium', 'high'].includes(resolved.transcodeQuality))
     throw new RangeError('transcodeQuality must be low, medium or high');
-  return Object.freeze({ ...resolved, upload: resolveUploadSettings(options) });
+  return Object.freeze({ ...resolved, upload: resolveUploadSettings(options), folderFs: options.folderFs ?? NODE_FS });
 }
 
 /** The on/off options: a string such as `'deny'` or `'no'` would read as true and quietly turn a policy on. */

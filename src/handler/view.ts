@@ -130,6 +130,7 @@ export async function serveViewer(
     root: ctx.root,
     dotfiles: ctx.options.dotfiles,
     followSymlinks: ctx.options.followSymlinks,
+    fs: ctx.options.folderFs,
   };
   const media = kind === 'video' || kind === 'audio';
   if (media && ctx.route.format === 'qr') {
