@@ -127,7 +127,7 @@ export const SETTINGS = [
     flags: '--header <"Name: value">',
     doc: 'add this response header to every answer (repeatable)',
     parse: (value, previous) => [...(previous ?? []), headerRule(value)],
-    server: (headers) => ({ headers: headers ?? [] }),
+    server: (headers) => ({ headers }), // none given: undefined, and the site config has nothing to check
   }),
   optional<'config', string>({
     key: 'config',

@@ -122,7 +122,7 @@ export async function folderReadme(ctx: RequestContext, names: readonly string[]
       read += bytesRead;
     }
     const text = new TextDecoder('utf-8').decode(buffer.subarray(0, read));
-    const html = renderReadme({ name, text, cut: stat.size > read, href: prefix + encodeSegment(name) });
+    const html = await renderReadme({ name, text, cut: stat.size > read, href: prefix + encodeSegment(name) });
     rendered.set(identity, html);
     for (const old of rendered.keys()) {
       if (rendered.size <= KEPT) break;

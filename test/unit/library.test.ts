@@ -145,8 +145,8 @@ describe('README', () => {
     expect(readmeName(['READMEs.md', 'notes.md'])).toBeUndefined();
   });
 
-  it('renders markdown without passing raw HTML, script links or outside pictures', () => {
-    const html = render(
+  it('renders markdown without passing raw HTML, script links or outside pictures', async () => {
+    const html = await render(
       'README.md',
       '# Title\n\n<script>alert(1)</script> <img src=x onerror=alert(2)>\n\n[bad](javascript:alert(3)) ' +
         '![far](https://example.com/x.png) ![near](poster.jpg) **bold**\n',
@@ -158,8 +158,8 @@ describe('README', () => {
     expect(html).toContain('<strong>bold</strong>');
   });
 
-  it('shows README.txt preformatted and says when the file was cut', () => {
-    const html = render('README.txt', 'a <b> & c', true);
+  it('shows README.txt preformatted and says when the file was cut', async () => {
+    const html = await render('README.txt', 'a <b> & c', true);
     expect(html).toContain('<pre class="readme-text">a &lt;b&gt; &amp; c</pre>');
     expect(html).toContain('<a href="x">the whole file</a>');
   });

@@ -1,4 +1,4 @@
-import MarkdownIt from 'markdown-it';
+import type MarkdownIt from 'markdown-it';
 import { escapeHtml } from '../ui/escape.js';
 
 /**
@@ -8,24 +8,35 @@ import { escapeHtml } from '../ui/escape.js';
  * Pictures from other sites are shown as their text (the pages make no outside request), the file's
  * headings go under the section's own `h2`. `README.txt` (or a bare `README`) is shown preformatted.
  */
-const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
-
 /** An absolute URL or a scheme-relative one: a picture from elsewhere. */
 const OUTSIDE = /^(?:[a-z][a-z0-9+.-]*:|\/\/)/i;
 
-markdown.core.ruler.push('aqua_readme', (state) => {
-  for (const token of state.tokens) {
-    if (token.type === 'heading_open' || token.type === 'heading_close')
-      token.tag = `h${Math.min(6, Number(token.tag.slice(1)) + 2)}`;
-    for (const child of token.children ?? []) {
-      if (child.type !== 'image' || !OUTSIDE.test(child.attrGet('src') ?? '')) continue;
-      child.type = 'text';
-      child.tag = '';
-      child.content = child.content === '' ? '[image]' : child.content;
-      child.children = null;
-    }
-  }
-});
+let markdown: Promise<MarkdownIt> | null = null;
+
+/**
+ * The markdown renderer, imported on the first README.md shown (once per process): markdown-it is 53 modules,
+ * about 5 MiB of memory that a server whose folders have no README.md (and each `--workers` worker) never needs.
+ */
+function markdownIt(): Promise<MarkdownIt> {
+  markdown ??= import('markdown-it').then(({ default: MarkdownIt }) => {
+    const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
+    md.core.ruler.push('aqua_readme', (state) => {
+      for (const token of state.tokens) {
+        if (token.type === 'heading_open' || token.type === 'heading_close')
+          token.tag = `h${Math.min(6, Number(token.tag.slice(1)) + 2)}`;
+        for (const child of token.children ?? []) {
+          if (child.type !== 'image' || !OUTSIDE.test(child.attrGet('src') ?? '')) continue;
+          child.type = 'text';
+          child.tag = '';
+          child.content = child.content === '' ? '[image]' : child.content;
+          child.children = null;
+        }
+      }
+    });
+    return md;
+  });
+  return markdown;
+}
 
 /** A folder's README: `README.md` (any case, or `.markdown`), else `README.txt`, else `README`. */
 export function readmeName(names: readonly string[]): string | undefined {
@@ -54,10 +65,10 @@ export interface ReadmeSource {
 }
 
 /** The README section of the folder page. */
-export function renderReadme(source: ReadmeSource): string {
+export async function renderReadme(source: ReadmeSource): Promise<string> {
   const isMarkdown = /\.(?:md|markdown)$/i.test(source.name);
   const body = isMarkdown
-    ? `<div class="markdown">${markdown.render(source.text)}</div>`
+    ? `<div class="markdown">${(await markdownIt()).render(source.text)}</div>`
     : `<pre class="readme-text">${escapeHtml(source.text)}</pre>`;
   const cut = source.cut
     ? `<p class="readme-cut">Only the beginning is shown: <a href="${escapeHtml(source.href)}">the whole file</a>.</p>`
