@@ -194,6 +194,33 @@ describe('large files read in runs through the buffer pool', () => {
     }
   });
 
+  it('reads a 1 MiB range (a player seeking) in one run, and writes it block by block', async () => {
+    const runs = vi.spyOn(BlockCache.prototype, 'getRun');
+    const blocks = vi.spyOn(BlockCache.prototype, 'get');
+    const writes: number[] = [];
+    const write = http.ServerResponse.prototype.write;
+    vi.spyOn(http.ServerResponse.prototype, 'write').mockImplementation(function (
+      this: ServerResponse,
+      ...args: Parameters<ServerResponse['write']>
+    ) {
+      if (Buffer.isBuffer(args[0])) writes.push(args[0].length);
+      return write.apply(this, args);
+    } as ServerResponse['write']);
+    try {
+      const at = 7 * MiB + 4096; // not block-aligned: 17 blocks hold the range
+      const ranged = await download(server.port, '/big.bin', `bytes=${at}-${at + MiB - 1}`);
+      expect(ranged.length).toBe(MiB);
+      expect(ranged.first.readUInt32LE(0)).toBe(at);
+      // 16 blocks at once (1 MiB, the largest run), then the 17th (unless an earlier test left it cached).
+      expect(runs).toHaveBeenCalled();
+      expect(runs.mock.calls[0]?.[3]).toBe(16);
+      expect(runs.mock.calls.length + blocks.mock.calls.length).toBeLessThanOrEqual(2);
+      expect(Math.max(...writes)).toBeLessThanOrEqual(64 * KiB);
+    } finally {
+      vi.restoreAllMocks();
+    }
+  });
+
   it('sends every byte in place to concurrent downloads, whole and ranged (reused buffers never mix)', async () => {
     const whole = await Promise.all([1, 2, 3].map(() => download(server.port, '/big.bin')));
     for (const body of whole) expect(body.digest).toBe(digest);

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { FileChangedError, identityKey, type BlockCache, type FileIdentity } from '../fs/cache/blocks.js';
 
-import { inFlight } from './budget.js';
+import { inFlight, MAX_CHUNK } from './budget.js';
 import { recycler, scratch } from './pool.js';
 
 export { FileChangedError } from '../fs/cache/blocks.js';
@@ -90,7 +90,9 @@ export function cachedSpan(id: string, span: ByteSpan, blocks: BlockCache): Buff
  * there. A client that stops early — the thousands of stalled downloads of the descriptor attack — has only ever
  * been sent single blocks. With runs from the first byte, such a download, resumed after the attack had pushed the
  * kernel past tcp_mem, was seen stuck for 30 s in retransmission backoff (test/stress/descriptors.test.ts, 1 run
- * in 3; `ss -ti` showed backoff 6, rto 13 s).
+ * in 3; `ss -ti` showed backoff 6, rto 13 s), also when the runs were written block by block (2 runs in 6).
+ * A span of at most {@link MAX_CHUNK} (a player's 1 MiB range) is read in runs from its first byte — one thread-pool
+ * trip instead of 16 — and, before this much was sent, written block by block all the same.
  */
 export const RUNS_AFTER_BYTES = 16 * 1024 * 1024;
 
@@ -98,7 +100,8 @@ export const RUNS_AFTER_BYTES = 16 * 1024 * 1024;
  * The bytes of one inclusive span of a file, from the shared {@link BlockCache} (blocks missing there are read
  * through the slot's one handle, and cached). For a file the cache does not keep whole, a miss reads as many
  * blocks at once as the process-wide {@link inFlight} budget grants this body for the load now — up to 1 MiB when
- * few clients stream, one block when many do — once {@link RUNS_AFTER_BYTES} have been sent. Only the span is
+ * few clients stream, one block when many do — once {@link RUNS_AFTER_BYTES} have been sent, or from the start for
+ * a span of at most {@link MAX_CHUNK} (written block by block until then). Only the span is
  * read, and never more than the size the response promised: a file that shrank throws {@link FileChangedError}.
  * It does not close the handle: the representation that owns the slot does, once.
  */
@@ -115,6 +118,8 @@ export async function* fileSpan(
   // Runs only for a file the cache does not keep: a cached file is served block by block from memory after its
   // first reader, and curl's --limit-rate was seen to stop limiting when a small file came in 1 MiB writes.
   const runs = !blocks.keepsRuns(size);
+  // A span no longer than the largest run (a player's 1 MiB range) is read in runs at once: its memory is bounded.
+  const bounded = end - start + 1 <= MAX_CHUNK;
   let sent = 0;
   const lease = inFlight.open();
   try {
@@ -122,7 +127,8 @@ export async function* fileSpan(
       // `bytes` starts at block `index`: one cached block, or a run of blocks read at once.
       let bytes = blocks.peek(id, index);
       if (!bytes) {
-        const count = runs && sent >= RUNS_AFTER_BYTES ? Math.min(lease.blocksPerRead(blockSize), last - index + 1) : 1;
+        const inRuns = runs && (bounded || sent >= RUNS_AFTER_BYTES);
+        const count = inRuns ? Math.min(lease.blocksPerRead(blockSize), last - index + 1) : 1;
         const at = index;
         bytes = await slot.use((fh) =>
           count > 1 ? blocks.getRun(fh, id, at, count, size, scratch) : blocks.get(fh, id, at, size),
@@ -131,8 +137,15 @@ export async function* fileSpan(
       const offset = index * blockSize;
       const from = Math.max(start - offset, 0);
       const to = Math.min(end - offset + 1, bytes.length);
+      if (sent < RUNS_AFTER_BYTES && to - from > blockSize) {
+        // Early in the body: the run goes out one block at a time (see RUNS_AFTER_BYTES).
+        for (let at = from; at < to; at = Math.min(to, (Math.floor(at / blockSize) + 1) * blockSize)) {
+          yield bytes.subarray(at, Math.min(to, (Math.floor(at / blockSize) + 1) * blockSize));
+        }
+      } else {
+        yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+      }
       sent += to - from;
-      yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
       index += Math.ceil(bytes.length / blockSize);
     }
   } finally {

@@ -24,12 +24,16 @@ export function scratch(length: number): Buffer {
 }
 
 /**
- * For a chunk about to be written: when it is (a view of) a pooled buffer, the write callback that returns the
- * buffer to the pool once the write succeeded; otherwise `undefined`. Each lent buffer is returned at most once.
+ * For a chunk about to be written: when it is the view of a pooled buffer that reaches its end, the write callback
+ * that returns the buffer to the pool once the write succeeded; otherwise `undefined`. A buffer may go out in
+ * several chunks (a run written block by block): only the one that carries its last byte returns it, since a
+ * socket's writes complete in order. Each lent buffer is returned at most once; one whose end is never sent (a
+ * range that stops inside it) is left to the garbage collector.
  */
 export function recycler(chunk: Buffer): ((err?: Error | null) => void) | undefined {
   const memory = chunk.buffer;
   if (!(memory instanceof ArrayBuffer) || !lent.has(memory)) return undefined;
+  if (chunk.byteOffset + chunk.length !== memory.byteLength) return undefined;
   lent.delete(memory);
   return (err) => {
     if (err || freeBytes + memory.byteLength > IN_FLIGHT_BYTES) return;
