@@ -30,3 +30,4 @@ export type {
 export { createLogger, silentLogger } from './log.js';
 export type { Logger, LogFormat, LogOptions } from './log.js';
 export type { TranscodeQuality } from './media/args.js';
+export type { FolderDirent, FolderFs } from './fs/entries.js';

@@ -30,15 +30,21 @@ export interface Listing {
 export interface FolderFs {
   /** A folder's entries; with `buffer`, names are the exact bytes (for names that are not UTF-8). */
   opendir(dir: string, buffer: boolean): Promise<AsyncIterable<FolderDirent>>;
+  /** `fs.promises.stat` of an entry (links followed): its type, size and modification time for the row. */
   stat(file: string): Promise<Stats>;
+  /** `fs.promises.realpath` of a symlink, to tell whether it leads outside the root. */
   realpath(file: string): Promise<string>;
 }
 
 /** What `opendir` yields per entry. */
 export interface FolderDirent {
+  /** The entry's name: text, or its exact bytes when `opendir` was asked for buffers. */
   readonly name: string | Buffer;
+  /** A regular file, by the directory entry's type. */
   isFile(): boolean;
+  /** A folder, by the directory entry's type. */
   isDirectory(): boolean;
+  /** A symlink (what it points to is stat'ed later). */
   isSymbolicLink(): boolean;
 }
 
