@@ -545,7 +545,9 @@ async function main() {
     makeFiles(filesDir);
     const ctx = { root, benchDir, filesDir, tmpDir, aquaBin: cfg.aquaBin, tls: null, bigBytes: 0 };
     if (cfg.limits) {
-      log('bench: writing the files of the limit rows (a large file, folders of 10,000 and 100,000 entries, a certificate)');
+      log(
+        'bench: writing the files of the limit rows (a large file, folders of 10,000 and 100,000 entries, a certificate)',
+      );
       ctx.bigBytes = makeBigFile(filesDir, cfg.quick ? 256 * 1048576 : 1024 * 1048576);
       makeListingDir(filesDir);
       ctx.tls = onPath('openssl') ? makeCert(tmpDir) : null;
